@@ -1,0 +1,142 @@
+"""Admin operations that belong to no vendor. Vendors add their own (triggers, seeding) by operationId."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from simulator import __version__
+from simulator.core.clock import isoformat, parse_instant, to_datetime
+from simulator.core.dispatch import Call, Reply
+from simulator.core.errors import BadRequest, Violation
+from simulator.core.journal import Entry
+
+
+# Seeded data reaches months before the clock and formats dates: keep the clock in a safe span.
+EARLIEST = 0.0
+LATEST = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
+
+
+def _within_range(moment: float, field: str) -> float:
+    if not EARLIEST <= moment <= LATEST:
+        raise BadRequest(f"{field}: the clock must stay between 1970-01-01 and 9000-01-01", "clock_out_of_range",
+                         [Violation(field, "#/components/schemas/ClockUpdate/properties/now",
+                                    "outside 1970-01-01 .. 9000-01-01")])
+    return moment
+
+
+def _clock_view(call: Call, **extra: Any) -> Reply:
+    clock = call.namespace.clock
+    return Reply({"namespace": call.namespace.name, "now": isoformat(clock.now()), "frozen": clock.frozen,
+                  **extra})
+
+
+def health(call: Call) -> Reply:
+    return Reply({"status": "ok", "version": __version__, "namespaces": len(call.registry.names())})
+
+
+def reset(call: Call) -> Reply:
+    empty = bool((call.body or {}).get("empty", False))
+    call.namespace.reset(empty=empty)
+    return Reply({"namespace": call.namespace.name, "reset": True, "empty": empty})
+
+
+def get_clock(call: Call) -> Reply:
+    return _clock_view(call)
+
+
+def set_clock(call: Call) -> Reply:
+    body = call.body or {}
+    target = None
+    if "now" in body:
+        try:
+            target = _within_range(parse_instant(body["now"]).timestamp(), "body.now")
+        except (ValueError, OverflowError) as error:
+            raise BadRequest(f"body.now: not an ISO 8601 instant ({error})", "invalid_clock",
+                             [Violation("body.now", "#/components/schemas/ClockUpdate/properties/now",
+                                        str(error))]) from None
+    clock = call.namespace.clock
+    if body.get("frozen") is True:
+        clock.freeze()
+    if target is not None:
+        clock.set(target)
+    if body.get("frozen") is False:
+        clock.unfreeze()
+    fired = call.namespace.tick()
+    return _clock_view(call, fired=fired)
+
+
+def advance_clock(call: Call) -> Reply:
+    clock = call.namespace.clock
+    _within_range(clock.timestamp() + float(call.body["seconds"]), "body.seconds")
+    clock.advance(float(call.body["seconds"]))
+    fired = call.namespace.tick()
+    return _clock_view(call, fired=fired)
+
+
+def _entry_view(entry: Entry) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "seq": entry.seq,
+        "at": isoformat(to_datetime(entry.at)),
+        "kind": entry.kind,
+        "method": entry.method,
+        "path": entry.path,
+        "query": entry.query,
+        "vendor": entry.vendor,
+        "operation_id": entry.operation_id,
+        "status": entry.status,
+        "latency_ms": entry.latency_ms,
+        "violations": [v.as_dict() for v in entry.violations],
+        "response_violations": [v.as_dict() for v in entry.response_violations],
+    }
+    if entry.detail:
+        view["detail"] = entry.detail
+    return view
+
+
+def get_journal(call: Call) -> Reply:
+    vendor = call.params.get("vendor")
+    operation = call.params.get("operation")
+    only_violations = call.params.get("violations")
+    entries = [
+        entry
+        for entry in call.namespace.journal
+        if (vendor is None or entry.vendor == vendor)
+        and (operation is None or entry.operation_id == operation)
+        and (only_violations is None or bool(entry.violations or entry.response_violations) == only_violations)
+    ]
+    limit = call.params.get("limit")
+    if limit is not None:
+        entries = entries[-limit:]
+    return Reply({
+        "namespace": call.namespace.name,
+        "capacity": call.namespace.journal.capacity,
+        "entries": [_entry_view(entry) for entry in entries],
+    })
+
+
+def clear_journal(call: Call) -> Reply:
+    call.namespace.journal.clear()
+    return Reply(None, status=204)
+
+
+def list_namespaces(call: Call) -> Reply:
+    return Reply({"namespaces": call.registry.names()})
+
+
+def delete_namespace(call: Call) -> Reply:
+    call.registry.delete(call.params["name"])
+    return Reply(None, status=204)
+
+
+HANDLERS = {
+    "getHealth": health,
+    "resetNamespace": reset,
+    "getClock": get_clock,
+    "setClock": set_clock,
+    "advanceClock": advance_clock,
+    "getJournal": get_journal,
+    "clearJournal": clear_journal,
+    "listNamespaces": list_namespaces,
+    "deleteNamespace": delete_namespace,
+}

@@ -1,0 +1,163 @@
+"""create_app(settings) -> Starlette: every vendor on its real paths, the admin API under /_sim/.
+
+Middleware order is fixed: namespace selection (``/_ns/NAME/`` prefix or ``X-Sim-Namespace``) and
+the journal wrap the dispatcher, which validates, authenticates and calls the handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from simulator.admin import handlers as admin_handlers
+from simulator.admin.errors import AdminErrors
+from simulator.core.clock import monotonic
+from simulator.core.dispatch import Area, Binding, Dispatcher
+from simulator.core.journal import Entry
+from simulator.core.plugin import VendorPlugin
+from simulator.core.signing import Signer
+from simulator.core.spec import Spec, SpecError, bind, specs_dir
+from simulator.core.store import DEFAULT_NAMESPACE, Registry, StoreConfig
+from simulator.core.validation import Validator
+from simulator.core.webhooks import close_client
+from simulator.settings import Settings
+from simulator.vendors import prevail
+
+VENDORS: tuple[VendorPlugin, ...] = (prevail.PLUGIN,)
+ADMIN_PREFIX = "/_sim/"
+NAMESPACE_PREFIX = "/_ns/"
+
+
+def load_fixtures(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: fixtures must be a YAML mapping of vendor sections")
+    return data
+
+
+class NamespaceAndJournal:
+    """Pure ASGI middleware: picks the namespace, then records the request in its journal."""
+
+    def __init__(self, app: Any, registry: Registry):
+        self.app = app
+        self.registry = registry
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope = dict(scope)
+        path: str = scope["path"]
+        name = DEFAULT_NAMESPACE
+        if path.startswith(NAMESPACE_PREFIX):
+            name, _, rest = path[len(NAMESPACE_PREFIX):].partition("/")
+            scope["sim.prefix"] = NAMESPACE_PREFIX + name
+            scope["path"] = "/" + rest
+            scope["raw_path"] = scope["path"].encode()
+        else:
+            for key, value in scope["headers"]:
+                if key == b"x-sim-namespace":
+                    name = value.decode("latin-1").strip() or DEFAULT_NAMESPACE
+                    break
+        scope["sim.namespace"] = name
+        status = 0
+
+        async def send_and_watch(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        started = monotonic()
+        await self.app(scope, receive, send_and_watch)
+        namespace = self.registry.find(name)
+        if namespace is None:
+            return
+        binding: Binding | None = scope.get("sim.operation")
+        journal = namespace.journal
+        journal.append(Entry(
+            seq=journal.next_seq(), at=namespace.clock.timestamp(), kind="request", method=scope["method"],
+            path=scope["path"], status=status, latency_ms=round((monotonic() - started) * 1000, 3),
+            vendor=binding.backend if binding else None,
+            operation_id=binding.operation.operation_id if binding else None,
+            query=scope.get("query_string", b"").decode("latin-1"),
+            violations=scope.get("sim.violations", []),
+            response_violations=scope.get("sim.response_violations", []),
+        ))
+
+
+def build_dispatcher(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Dispatcher:
+    fixtures = load_fixtures(settings.fixtures)
+    config = StoreConfig(
+        seed=settings.seed, fixtures=fixtures,
+        options={"pagy_overflow": settings.pagy_overflow},
+        clock_start=settings.clock_start, clock_frozen=settings.clock_frozen,
+        journal_size=settings.journal_size, max_namespaces=settings.max_namespaces,
+        webhook_policy=settings.webhook_policy,
+    )
+    signer = Signer(hashlib.sha256(f"simulator-signing:{settings.seed}".encode()).digest())
+    registry = Registry(config, {plugin.name: plugin.backend for plugin in vendors}, signer)
+    admin_errors = AdminErrors()
+    areas = [Area(ADMIN_PREFIX, admin_errors)]
+    areas += [Area(prefix, plugin.errors) for plugin in vendors for prefix in plugin.prefixes]
+    dispatcher = Dispatcher(registry, areas, admin_errors, lenient=settings.lenient,
+                            validate_responses=settings.validate_responses)
+    folder = specs_dir()
+    for plugin in vendors:
+        spec = Spec.load(folder / plugin.spec_file)
+        validator = Validator(spec)
+        for op_id, handler in bind(spec, plugin.handlers).items():
+            dispatcher.add(Binding(spec.by_id[op_id], handler, plugin.name, plugin.errors, plugin.verifiers,
+                                   validator))
+    admin_spec = Spec.load(folder / "admin.yaml")
+    admin_validator = Validator(admin_spec)
+    owners: dict[str, str | None] = dict.fromkeys(admin_handlers.HANDLERS)
+    handlers: dict[str, Any] = dict(admin_handlers.HANDLERS)
+    for plugin in vendors:
+        for op_id in plugin.admin_handlers:
+            if op_id in handlers:
+                raise SpecError(f"admin operation {op_id} is bound twice")
+            owners[op_id] = plugin.name
+        handlers.update(plugin.admin_handlers)
+    for op_id, handler in bind(admin_spec, handlers).items():
+        dispatcher.add(Binding(admin_spec.by_id[op_id], handler, owners[op_id], admin_errors, {}, admin_validator))
+    return dispatcher
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    dispatcher = build_dispatcher(settings)
+    registry = dispatcher.registry
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        async def tick() -> None:  # fires due side effects of running clocks without a request
+            while True:
+                await asyncio.sleep(settings.tick_seconds)
+                for namespace in registry.all():
+                    namespace.tick()
+
+        ticker = asyncio.create_task(tick())
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            await close_client()
+
+    app = Starlette(routes=[Route("/{path:path}", endpoint=dispatcher)], lifespan=lifespan)
+    app.add_middleware(NamespaceAndJournal, registry=registry)
+    app.state.registry = registry
+    app.state.settings = settings
+    app.state.dispatcher = dispatcher
+    return app

@@ -1,0 +1,123 @@
+"""``simulator serve | credentials | token`` (argparse: the standard library's own CLI parser)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from simulator.core.clock import parse_instant, wall_time
+from simulator.core.errors import SimulatorError
+from simulator.settings import OVERFLOW_MODES, WEBHOOK_POLICIES, Settings, from_env
+
+
+def _instant(text: str) -> float:
+    try:
+        return parse_instant(text).timestamp()
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text!r} ({error})") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="simulator", description="Vendor API simulator")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="start every vendor and the admin API on one port")
+    serve.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 8000)")
+    serve.add_argument("--seed", type=int, help="seed of the generated data (default 1)")
+    serve.add_argument("--fixtures", type=Path, help="fixtures YAML (default fixtures/default.yaml)")
+    serve.add_argument("--clock-start", type=_instant, help="ISO 8601 instant where every namespace clock begins")
+    serve.add_argument("--freeze-clock", action="store_true", default=None,
+                       help="start every namespace clock frozen (byte-identical answers with --clock-start)")
+    serve.add_argument("--lenient", action="store_true", default=None,
+                       help="serve requests that break the spec (the violation is journaled) instead of rejecting")
+    serve.add_argument("--validate-responses", action="store_true", default=None,
+                       help="check every response against the spec; a violating one becomes a 500 naming the rule")
+    serve.add_argument("--journal-size", type=int, help="journal entries kept per namespace (default 1000)")
+    serve.add_argument("--pagy-overflow", choices=OVERFLOW_MODES, help="Prevail page past the end (default empty_page)")
+    serve.add_argument("--webhook-policy", choices=WEBHOOK_POLICIES,
+                       help="'loopback' delivers webhooks only to loopback hosts (default any)")
+    serve.add_argument("--access-log", action="store_true", default=None, help="log every request (slower)")
+
+    creds = commands.add_parser("credentials", help="development credentials of the loaded fixtures")
+    creds.add_argument("--json", action="store_true", help="print JSON")
+    creds.add_argument("--fixtures", type=Path)
+
+    token = commands.add_parser("token", help="print a freshly signed JWT")
+    token.add_argument("vendor", choices=("prevail",))
+    token.add_argument("--tenant", help="organisation slug / app client id (default: the first)")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires (default 3600)")
+    token.add_argument("--fixtures", type=Path)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return from_env().with_(
+        host=getattr(args, "host", None), port=getattr(args, "port", None), seed=getattr(args, "seed", None),
+        fixtures=getattr(args, "fixtures", None), clock_start=getattr(args, "clock_start", None),
+        clock_frozen=getattr(args, "freeze_clock", None), lenient=getattr(args, "lenient", None),
+        validate_responses=getattr(args, "validate_responses", None),
+        journal_size=getattr(args, "journal_size", None), pagy_overflow=getattr(args, "pagy_overflow", None),
+        webhook_policy=getattr(args, "webhook_policy", None), access_log=getattr(args, "access_log", None),
+    )
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from simulator.app import create_app
+
+    app = create_app(settings)
+    print(f"simulator listening on http://{settings.host}:{settings.port} (admin: /_sim/health)", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=settings.access_log,
+                log_level="warning", lifespan="on")
+    return 0
+
+
+def all_credentials(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    from simulator.app import VENDORS, load_fixtures
+
+    fixtures = load_fixtures(settings.fixtures)
+    return {plugin.name: plugin.credentials(fixtures.get(plugin.name, {})) for plugin in VENDORS}
+
+
+def _print_credentials(found: dict[str, list[dict[str, Any]]]) -> None:
+    for vendor, entries in found.items():
+        print(f"[{vendor}]")
+        for entry in entries:
+            for key, value in entry.items():
+                print(f"  {key}: {value}")
+            print()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+    except ValueError as error:
+        print(f"simulator: {error}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return serve(settings)
+    if args.command == "credentials":
+        found = all_credentials(settings)
+        if args.json:
+            print(orjson.dumps(found, option=orjson.OPT_INDENT_2).decode())
+        else:
+            _print_credentials(found)
+        return 0
+    from simulator.app import VENDORS, load_fixtures
+
+    plugin = next(p for p in VENDORS if p.name == args.vendor)
+    assert plugin.token is not None
+    try:
+        print(plugin.token(load_fixtures(settings.fixtures).get(plugin.name, {}), args.tenant, args.ttl, wall_time()))
+    except SimulatorError as error:
+        print(f"simulator: {error.message}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,1 @@
+"""Shared machinery. Nothing in here knows about any vendor."""

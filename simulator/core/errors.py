@@ -1,0 +1,81 @@
+"""Errors as values: each carries an HTTP status, a stable code and a message naming the problem.
+
+Core and vendor code raise these; the vendor's ``errors.py`` turns one into the vendor's body shape
+(and may map the status, as Vonage answers invalid parameters with 401).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule of the spec: where in the request, which rule (JSON pointer), what is wrong."""
+
+    field: str
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "rule": self.rule, "message": self.message}
+
+
+@dataclass
+class SimulatorError(Exception):
+    message: str
+    status: int = 500
+    code: str = "internal_error"
+    violations: list[Violation] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+
+class BadRequest(SimulatorError):
+    def __init__(self, message: str, code: str = "bad_request", violations: list[Violation] | None = None):
+        super().__init__(message, 400, code, violations or [])
+
+
+class InvalidRequest(SimulatorError):
+    """The request breaks the spec (type, required field, enum, format...)."""
+
+    def __init__(self, violations: list[Violation]):
+        summary = "; ".join(f"{v.field}: {v.message}" for v in violations[:5])
+        super().__init__(f"Invalid request: {summary}", 422, "invalid_request", violations)
+
+
+class Unauthorized(SimulatorError):
+    def __init__(self, message: str, code: str = "unauthorized"):
+        super().__init__(message, 401, code)
+
+
+class Forbidden(SimulatorError):
+    def __init__(self, message: str, code: str = "forbidden"):
+        super().__init__(message, 403, code)
+
+
+class NotFound(SimulatorError):
+    def __init__(self, message: str, code: str = "not_found"):
+        super().__init__(message, 404, code)
+
+
+class MethodNotAllowed(SimulatorError):
+    def __init__(self, message: str, allowed: list[str]):
+        super().__init__(message, 405, "method_not_allowed", headers={"Allow": ", ".join(allowed)})
+
+
+class Conflict(SimulatorError):
+    def __init__(self, message: str, code: str = "conflict"):
+        super().__init__(message, 409, code)
+
+
+class Unsupported(SimulatorError):
+    def __init__(self, message: str, code: str = "unsupported_media_type"):
+        super().__init__(message, 415, code)
+
+
+class TooManyRequests(SimulatorError):
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message, 429, "rate_limited", headers={"Retry-After": str(retry_after)})

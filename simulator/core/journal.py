@@ -1,0 +1,53 @@
+"""A bounded request journal per namespace: memory stays flat under any load."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.core.errors import Violation
+
+
+@dataclass(slots=True)
+class Entry:
+    seq: int
+    at: float  # namespace clock, epoch seconds
+    kind: str  # "request" or "webhook"
+    method: str
+    path: str
+    status: int
+    latency_ms: float
+    vendor: str | None = None
+    operation_id: str | None = None
+    query: str = ""
+    violations: list[Violation] = field(default_factory=list)
+    response_violations: list[Violation] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Journal:
+    def __init__(self, capacity: int):
+        self._entries: deque[Entry] = deque(maxlen=capacity)
+        self._seq = 0
+
+    @property
+    def capacity(self) -> int:
+        return self._entries.maxlen or 0
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def append(self, entry: Entry) -> None:
+        self._entries.append(entry)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(list(self._entries))
+
+    def clear(self) -> None:
+        self._entries.clear()

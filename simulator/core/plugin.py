@@ -1,0 +1,26 @@
+"""What a vendor package hands to the app: its spec, handlers, verifiers, error shape and backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.core.dispatch import ErrorShape, Handler, Verifier
+from simulator.core.store import BackendFactory
+
+
+@dataclass(frozen=True)
+class VendorPlugin:
+    name: str
+    spec_file: str  # in specs/
+    prefixes: tuple[str, ...]  # path prefixes whose unknown routes get this vendor's 404 shape
+    handlers: Mapping[str, Handler]
+    verifiers: Mapping[str, Verifier]
+    errors: ErrorShape
+    backend: BackendFactory
+    admin_handlers: Mapping[str, Handler] = field(default_factory=dict)  # operations of specs/admin.yaml
+    # fixtures section -> development credentials, as `simulator credentials` prints them
+    credentials: Callable[[Mapping[str, Any]], list[dict[str, Any]]] = lambda _fixtures: []
+    # (fixtures section, tenant id or None, ttl seconds, now) -> signed token
+    token: Callable[[Mapping[str, Any], str | None, int | None, float], str] | None = None

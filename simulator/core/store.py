@@ -1,0 +1,159 @@
+"""Namespaces: each owns its clock, seeded state per vendor, due queue, webhooks and journal.
+
+Namespaces are created on first use and seed each vendor lazily, on first touch, so a fresh one
+costs almost nothing. Reset drops the vendor state (re-seeded on next touch) and restarts the clock.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.core.clock import Clock
+from simulator.core.errors import BadRequest, NotFound, TooManyRequests
+from simulator.core.journal import Journal
+from simulator.core.rand import SeededSource
+from simulator.core.schedule import DueQueue
+from simulator.core.signing import Signer
+from simulator.core.webhooks import WebhookSender
+
+NAMESPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+DEFAULT_NAMESPACE = "default"
+
+
+@dataclass
+class VendorContext:
+    """Everything a vendor backend may use: it never reaches for globals."""
+
+    vendor: str
+    namespace: str
+    clock: Clock
+    source: SeededSource
+    fixtures: Mapping[str, Any]
+    options: Mapping[str, Any]
+    queue: DueQueue
+    webhooks: WebhookSender
+    signer: Signer
+    empty: bool  # tenants and credentials only, no seeded records
+
+    def now(self) -> float:
+        return self.clock.timestamp()
+
+
+BackendFactory = Callable[[VendorContext], Any]
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    seed: int
+    fixtures: Mapping[str, Any]
+    options: Mapping[str, Any]
+    clock_start: float | None
+    clock_frozen: bool
+    journal_size: int
+    max_namespaces: int
+    webhook_policy: str = "any"
+
+
+class Namespace:
+    def __init__(self, name: str, config: StoreConfig, factories: Mapping[str, BackendFactory], signer: Signer):
+        self.name = name
+        self._config = config
+        self._factories = factories
+        self._signer = signer
+        self.journal = Journal(config.journal_size)
+        self.queue = DueQueue()
+        self.clock = Clock(config.clock_start, config.clock_frozen)
+        self.webhooks = WebhookSender(self.queue, self.clock.timestamp, self.journal, self._config.webhook_policy)
+        self.empty = False
+        self._states: dict[str, Any] = {}
+
+    def state(self, vendor: str) -> Any:
+        backend = self._states.get(vendor)
+        if backend is None:
+            factory = self._factories[vendor]
+            backend = factory(
+                VendorContext(
+                    vendor=vendor,
+                    namespace=self.name,
+                    clock=self.clock,
+                    source=SeededSource(self._config.seed, vendor),
+                    fixtures=self._config.fixtures.get(vendor, {}),
+                    options=self._config.options,
+                    queue=self.queue,
+                    webhooks=self.webhooks,
+                    signer=self._signer,
+                    empty=self.empty,
+                )
+            )
+            self._states[vendor] = backend
+        return backend
+
+    def seeded_vendors(self) -> list[str]:
+        return sorted(self._states)
+
+    def tick(self) -> int:
+        return self.queue.drain(self.clock.timestamp)
+
+    def reset(self, empty: bool = False) -> None:
+        self._states.clear()
+        self.queue.clear()
+        self.empty = empty
+        self.clock = Clock(self._config.clock_start, self._config.clock_frozen)
+        self.webhooks = WebhookSender(self.queue, self.clock.timestamp, self.journal, self._config.webhook_policy)
+
+    def snapshot(self) -> dict[str, Any]:
+        return copy.deepcopy(self._states)
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        self._states = copy.deepcopy(snapshot)
+
+
+class Registry:
+    """All namespaces of one server."""
+
+    def __init__(self, config: StoreConfig, factories: Mapping[str, BackendFactory], signer: Signer):
+        self.config = config
+        self.factories = factories
+        self.signer = signer
+        self._namespaces: dict[str, Namespace] = {}
+
+    def get(self, name: str) -> Namespace:
+        namespace = self._namespaces.get(name)
+        if namespace is not None:
+            return namespace
+        if not NAMESPACE_NAME.match(name):
+            raise BadRequest(
+                f"Invalid namespace {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
+                "letter or digit",
+                "invalid_namespace",
+            )
+        if len(self._namespaces) >= self.config.max_namespaces:
+            raise TooManyRequests(
+                f"Namespace limit reached ({self.config.max_namespaces}); delete unused namespaces first"
+            )
+        namespace = Namespace(name, self.config, self.factories, self.signer)
+        self._namespaces[name] = namespace
+        return namespace
+
+    def find(self, name: str) -> Namespace | None:
+        return self._namespaces.get(name)
+
+    def existing(self, name: str) -> Namespace:
+        namespace = self._namespaces.get(name)
+        if namespace is None:
+            raise NotFound(f"Namespace {name!r} does not exist")
+        return namespace
+
+    def delete(self, name: str) -> None:
+        self.existing(name)
+        del self._namespaces[name]
+
+    def names(self) -> list[str]:
+        return sorted(self._namespaces)
+
+    def all(self) -> list[Namespace]:
+        return list(self._namespaces.values())

@@ -1,0 +1,47 @@
+"""Prevail remote depositions: session requests, sessions, recordings, transcripts, webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from simulator.core.auth import sign_hs256
+from simulator.core.errors import NotFound
+from simulator.core.plugin import VendorPlugin
+from simulator.vendors.prevail.errors import PrevailErrors
+from simulator.vendors.prevail.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
+from simulator.vendors.prevail.models import PrevailBackend
+
+# Development tokens from `simulator credentials` expire on 2100-01-01, on any clock a test will set.
+LONG_LIVED_EXP = 4102444800
+
+
+def token(fixtures: Mapping[str, Any], tenant: str | None, ttl: int | None, now: float) -> str:
+    orgs = fixtures.get("organisations", [])
+    org = next((o for o in orgs if tenant in (None, o["slug"])), None)
+    if org is None:
+        raise NotFound(f"No Prevail organisation {tenant!r} in the fixtures")
+    exp = LONG_LIVED_EXP if ttl is None else int(now) + ttl
+    return sign_hs256({"slug": org["slug"], "exp": exp}, org["api_key"])
+
+
+def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"slug": org["slug"], "api_key": org["api_key"], "self_service": bool(org.get("self_service", False)),
+         "token": token(fixtures, org["slug"], None, 0)}
+        for org in fixtures.get("organisations", [])
+    ]
+
+
+PLUGIN = VendorPlugin(
+    name="prevail",
+    spec_file="prevail.yaml",
+    prefixes=("/api/v1/",),
+    handlers=HANDLERS,
+    admin_handlers=ADMIN_HANDLERS,
+    verifiers={"bearerAuth": authenticate, "jwtPayloadQuery": authenticate},
+    errors=PrevailErrors(),
+    backend=PrevailBackend,
+    credentials=credentials,
+    token=token,
+)

@@ -1,0 +1,182 @@
+"""Prevail operations: parse, one backend call, shape the response as the pages show it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.core.auth import bearer_token, verify_hs256
+from simulator.core.dispatch import Call, Reply
+from simulator.core.errors import InvalidRequest, Unauthorized, Violation
+from simulator.core.pagination import pagy
+from simulator.core.signing import UrlRejected, s3_error_xml
+from simulator.vendors.prevail import materials, seed, timezones
+from simulator.vendors.prevail.models import Organisation, PrevailBackend, Session, SessionRequest
+
+RECORDING_TTL = 24 * 3600
+_BODY = "#/components/schemas/RemoteSession/properties"
+
+
+def authenticate(call: Call) -> Organisation:
+    """Bearer JWT, or the ``jwt_payload`` query or body field, signed with the organisation's key."""
+    backend: PrevailBackend = call.backend
+    token = bearer_token(call.headers.get("authorization")) or call.query.get("jwt_payload")
+    if token is None and isinstance(call.body, dict) and isinstance(call.body.get("jwt_payload"), str):
+        token = call.body["jwt_payload"]
+    if not token:
+        raise Unauthorized("Missing credentials: send 'Authorization: Bearer <JWT>' signed with your API key",
+                           "missing_token")
+    claims = verify_hs256(token, lambda c: backend.key_for(c.get("slug")), call.now(), require=("slug",))
+    return backend.organisations[claims["slug"]]
+
+
+def request_view(request: SessionRequest) -> dict[str, Any]:
+    return {
+        "id": request.id,
+        "session_state": request.state,
+        "session_url": request.session_url,
+        "remote_session_id": request.remote_session_id,
+        "session_request": request.session_request,
+        "remote_session": request.remote_session,
+        "session_details": request.session_details,
+        "notice": None,
+        "cancelation_requested": request.cancelation_requested,
+    }
+
+
+def session_view(backend: PrevailBackend, session: Session) -> dict[str, Any]:
+    return {**backend.webhook_session(session), "case": session.case, "session_url": session.session_url}
+
+
+def _epoch(call: Call, name: str) -> int | None:
+    value = call.params.get(name)
+    return int(value) if value is not None else None
+
+
+def _language_code(languages: list[str] | None) -> str:
+    codes = {"English": "en-US", "German": "de-DE", "Spanish": "es-ES", "French": "fr-FR", "Japanese": "ja-JP"}
+    return codes.get((languages or ["English"])[0], "en-US")
+
+
+def create_session_request(call: Call) -> Reply:
+    backend: PrevailBackend = call.backend
+    org: Organisation = call.principal
+    body = call.body["session_request"]
+    remote = body["remote_session"]
+    zone = timezones.resolve(remote["time_zone"])
+    if zone is None:
+        raise InvalidRequest([Violation("body.session_request.remote_session.time_zone", f"{_BODY}/time_zone",
+                                        f"unknown time zone {remote['time_zone']!r}")])
+    starts_at = timezones.local_start(remote["start_date"], remote["start_time"], zone)
+    details_in = body.get("session_details") or {}
+    details: dict[str, Any] = {"language": _language_code(details_in.get("languages"))}
+    for key in ("interpreter", "additional_details", "preferred_manager"):
+        if details_in.get(key):
+            details[key] = details_in[key]
+    details["video_provider"] = details_in.get("video_provider", "chime")
+    details["session_type"] = details_in.get("session_type", "remote_deposition")
+    request = SessionRequest(
+        id=backend.allocate_id(),
+        organisation=org.slug,
+        state="initial",
+        session_request={
+            "session_type": details["session_type"],
+            "deponent": body.get("deponent"),
+            "invite_emails": list(body.get("invite_emails") or []),
+            "participants": None,
+        },
+        remote_session={key: remote[key] for key in ("title", "case", "start_date", "start_time", "time_zone")},
+        session_details=details,
+        postback_url=body["postback_url"],
+        starts_at=starts_at,
+        created_at=call.now(),
+    )
+    backend.submit(org.slug, request)
+    return Reply({"requests": [request_view(request)]}, status=201)
+
+
+def list_session_requests(call: Call) -> Reply:
+    backend: PrevailBackend = call.backend
+    found = backend.requests_of(call.principal.slug, _epoch(call, "start_time"), _epoch(call, "end_time"))
+    page = pagy(len(found), call.params.get("page"), call.params.get("items"),
+                overflow=backend.options.pagy_overflow)
+    return Reply({"pagy": page.as_dict(), "requests": [request_view(r) for r in page.slice(found)]})
+
+
+def list_sessions(call: Call) -> Reply:
+    backend: PrevailBackend = call.backend
+    found = backend.sessions_of(call.principal.slug, _epoch(call, "start_time"), _epoch(call, "end_time"))
+    page = pagy(len(found), call.params.get("page"), call.params.get("items"),
+                overflow=backend.options.pagy_overflow)
+    return Reply({"pagy": page.as_dict(), "sessions": [session_view(backend, s) for s in page.slice(found)]})
+
+
+def _file_path(session: Session, index: int, filename: str) -> str:
+    return f"/_sim/files/prevail/{session.remote_session_id}-{index}/{filename}"
+
+
+def session_recordings(call: Call) -> Reply:
+    backend: PrevailBackend = call.backend
+    session = backend.session_of(call.principal.slug, call.params["remote_session_id"])
+    views = []
+    for index, recording in enumerate(backend.recordings(session)):
+        path = _file_path(session, index, recording.filename)
+        query = backend.ctx.signer.s3_query(f"{call.namespace.name}:{path}", call.now(), RECORDING_TTL)
+        views.append({
+            "filename": recording.filename,
+            "type": "audio",
+            "size": f"{recording.size} bytes",
+            "user": recording.user,
+            "presigned_url": f"{call.base_url}{path}?{query}",
+            "created_at": timezones.server_timestamp(recording.created_at),
+        })
+    return Reply({"recordings": views})
+
+
+def session_transcript(call: Call) -> Reply:
+    backend: PrevailBackend = call.backend
+    session = backend.session_of(call.principal.slug, call.params["remote_session_id"])
+    if backend.transcript_status(session) != "completed":
+        from simulator.core.errors import NotFound
+
+        raise NotFound(f"The transcript of session {session.remote_session_id!r} is not available yet "
+                       f"(transcript_status in_progress)", "transcript_not_ready")
+    text = seed.transcript_for(backend.ctx.source.child(f"transcript:{session.remote_session_id}"))
+    return Reply({"transcript": text})
+
+
+def download_file(call: Call) -> Reply:
+    """A recording behind its presigned URL: 403 with S3's XML once expired or tampered with."""
+    backend: PrevailBackend = call.backend
+    object_id, filename = call.params["object_id"], call.params["filename"]
+    path = f"/_sim/files/prevail/{object_id}/{filename}"
+    try:
+        backend.ctx.signer.verify_s3(f"{call.namespace.name}:{path}", call.query, call.now())
+    except UrlRejected as rejected:
+        return Reply(s3_error_xml(rejected.code, rejected.message, path), status=403, media_type="application/xml")
+    remote_id, _, index = object_id.rpartition("-")
+    session = backend.sessions.get(remote_id)
+    recordings = backend.recordings(session) if session else []
+    if not index.isdigit() or int(index) >= len(recordings) or recordings[int(index)].filename != filename:
+        return Reply(s3_error_xml("NoSuchKey", "The specified key does not exist.", path), status=404,
+                     media_type="application/xml")
+    recording = recordings[int(index)]
+    return Reply(materials.recording_blob(f"{backend.ctx.source.seed}:{object_id}", recording.size, filename))
+
+
+def schedule_request(call: Call) -> Reply:
+    backend: PrevailBackend = call.backend
+    return Reply({"requests": [request_view(backend.schedule(call.params["id"]))]})
+
+
+HANDLERS = {
+    "createSessionRequest": create_session_request,
+    "listSessionRequests": list_session_requests,
+    "listSessions": list_sessions,
+    "getSessionRecordings": session_recordings,
+    "getSessionTranscript": session_transcript,
+}
+
+ADMIN_HANDLERS = {
+    "schedulePrevailSessionRequest": schedule_request,
+    "downloadPrevailFile": download_file,
+}

@@ -1,0 +1,230 @@
+"""Prevail's entities and rules: organisations, session requests, sessions and their materials.
+
+A request moves ``initial`` -> ``scheduled`` when scheduled (by the admin trigger, or automatically
+after the configured delay on the namespace clock); self-service organisations get a ``ready``
+session at once. A session's own ``state`` and ``transcript_status`` are functions of its times and
+the clock: ``ready`` before it starts, ``active`` while it runs, ``completed`` after; recordings exist
+once it has ended, the transcript once the transcript delay has passed too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.core.auth import sign_hs256
+from simulator.core.errors import Conflict, NotFound
+from simulator.core.store import VendorContext
+
+SESSION_URL = "https://prevail.ai/remote_sessions/{id}/join"
+
+
+@dataclass(frozen=True)
+class Organisation:
+    slug: str
+    name: str
+    api_key: str
+    self_service: bool
+
+
+@dataclass
+class Recording:
+    filename: str
+    user: str
+    size: int
+    created_at: float
+
+
+@dataclass
+class Session:
+    remote_session_id: str
+    organisation: str
+    request_id: int
+    title: str
+    case: str
+    start_date: str
+    start_time: str
+    time_zone: str
+    starts_at: float
+    estimated_duration: float  # hours
+    invite_emails: list[str]
+    session_url: str
+    recordings: list[Recording] = field(default_factory=list)
+
+    @property
+    def ends_at(self) -> float:
+        return self.starts_at + self.estimated_duration * 3600
+
+    def state(self, now: float) -> str:
+        if now < self.starts_at:
+            return "ready"
+        return "active" if now < self.ends_at else "completed"
+
+    def transcript_ready_at(self, delay: float) -> float:
+        return self.ends_at + delay
+
+
+@dataclass
+class SessionRequest:
+    id: int
+    organisation: str
+    state: str  # initial | scheduled | ready | canceled
+    session_request: dict[str, Any]
+    remote_session: dict[str, Any]
+    session_details: dict[str, Any]
+    postback_url: str | None
+    starts_at: float
+    created_at: float
+    remote_session_id: str | None = None
+    session_url: str | None = None
+    cancelation_requested: bool | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    schedule_delay: float
+    estimated_duration: float
+    transcript_delay: float
+    pagy_overflow: str
+
+
+class PrevailBackend:
+    """All Prevail state of one namespace."""
+
+    def __init__(self, ctx: VendorContext):
+        from simulator.vendors.prevail import seed  # seeding needs Faker; imported on first touch
+
+        self.ctx = ctx
+        fixtures = ctx.fixtures
+        self.organisations = {
+            org["slug"]: Organisation(org["slug"], org.get("name", org["slug"]), org["api_key"],
+                                      bool(org.get("self_service", False)))
+            for org in fixtures.get("organisations", [])
+        }
+        self.options = Options(
+            schedule_delay=float(fixtures.get("schedule_delay_seconds", 3600)),
+            estimated_duration=float(fixtures.get("estimated_duration_hours", 4.0)),
+            transcript_delay=float(fixtures.get("transcript_delay_seconds", 3600)),
+            pagy_overflow=str(ctx.options.get("pagy_overflow", "empty_page")),
+        )
+        self.requests: dict[int, SessionRequest] = {}
+        self.sessions: dict[str, Session] = {}
+        self.next_id = 1001
+        if not ctx.empty:
+            seed.populate(self, fixtures)
+
+    # identity -------------------------------------------------------------------------------------
+    def key_for(self, slug: Any) -> str | None:
+        org = self.organisations.get(slug) if isinstance(slug, str) else None
+        return org.api_key if org else None
+
+    def allocate_id(self) -> int:
+        request_id = self.next_id
+        self.next_id += 1
+        return request_id
+
+    def new_remote_session_id(self) -> str:
+        return self.ctx.source.child(f"remote-session:{self.next_id}:{len(self.sessions)}").uuid()
+
+    # reads ----------------------------------------------------------------------------------------
+    def requests_of(self, org: str, start_after: int | None, end_before: int | None) -> list[SessionRequest]:
+        hours = self.options.estimated_duration
+        found = [
+            request for request in self.requests.values()
+            if request.organisation == org
+            and (start_after is None or request.starts_at >= start_after)
+            and (end_before is None or request.starts_at + hours * 3600 <= end_before)
+        ]
+        return sorted(found, key=lambda r: r.id, reverse=True)
+
+    def sessions_of(self, org: str, start_after: int | None, end_before: int | None) -> list[Session]:
+        found = [
+            session for session in self.sessions.values()
+            if session.organisation == org
+            and (start_after is None or session.starts_at >= start_after)
+            and (end_before is None or session.ends_at <= end_before)
+        ]
+        return sorted(found, key=lambda s: (s.starts_at, s.request_id), reverse=True)
+
+    def session_of(self, org: str, remote_session_id: str) -> Session:
+        session = self.sessions.get(remote_session_id)
+        if session is None or session.organisation != org:
+            raise NotFound(f"Session {remote_session_id!r} not found")
+        return session
+
+    def recordings(self, session: Session) -> list[Recording]:
+        return session.recordings if self.ctx.now() >= session.ends_at else []
+
+    def transcript_status(self, session: Session) -> str:
+        ready = self.ctx.now() >= session.transcript_ready_at(self.options.transcript_delay)
+        return "completed" if ready else "in_progress"
+
+    # writes ---------------------------------------------------------------------------------------
+    def submit(self, org_slug: str, request: SessionRequest) -> SessionRequest:
+        """Store a validated request; self-service organisations are scheduled at once."""
+        self.requests[request.id] = request
+        if self.organisations[org_slug].self_service:
+            self.schedule(request.id)
+        else:
+            self.ctx.queue.push(self.ctx.now() + self.options.schedule_delay,
+                                f"prevail auto-schedule request {request.id}",
+                                lambda: self._auto_schedule(request.id))
+        return request
+
+    def _auto_schedule(self, request_id: int) -> None:
+        request = self.requests.get(request_id)
+        if request is not None and request.state == "initial":
+            self.schedule(request_id)
+
+    def schedule(self, request_id: int) -> SessionRequest:
+        request = self.requests.get(request_id)
+        if request is None:
+            raise NotFound(f"Session request {request_id} not found")
+        if request.state != "initial":
+            raise Conflict(f"Session request {request_id} is {request.state}, only initial requests can be scheduled",
+                           "not_schedulable")
+        org = self.organisations[request.organisation]
+        session = self._open_session(request, org)
+        self._notify(request, session, org)
+        return request
+
+    def _open_session(self, request: SessionRequest, org: Organisation) -> Session:
+        remote_id = self.new_remote_session_id()
+        request.state = "ready" if org.self_service else "scheduled"
+        request.remote_session_id = remote_id
+        request.session_url = SESSION_URL.format(id=remote_id)
+        remote = request.remote_session
+        session = Session(
+            remote_session_id=remote_id, organisation=org.slug, request_id=request.id, title=remote["title"],
+            case=remote["case"], start_date=remote["start_date"], start_time=remote["start_time"],
+            time_zone=remote["time_zone"], starts_at=request.starts_at,
+            estimated_duration=self.options.estimated_duration,
+            invite_emails=list(request.session_request.get("invite_emails") or []),
+            session_url=request.session_url,
+        )
+        from simulator.vendors.prevail import seed
+
+        session.recordings = seed.recordings_for(self.ctx.source.child(f"recordings:{remote_id}"), session)
+        self.sessions[remote_id] = session
+        return session
+
+    def _notify(self, request: SessionRequest, session: Session, org: Organisation) -> None:
+        if not request.postback_url:
+            return
+        payload = {"sessions": [self.webhook_session(session)]}
+        self.ctx.webhooks.post(request.postback_url, {"jwt_payload": sign_hs256(payload, org.api_key)},
+                               vendor="prevail", event=f"session_scheduled:{request.id}")
+
+    def webhook_session(self, session: Session) -> dict[str, Any]:
+        """The session as 001's decoded webhook payload shows it."""
+        return {
+            "remote_session_id": session.remote_session_id,
+            "title": session.title,
+            "start_date": session.start_date,
+            "start_time": session.start_time,
+            "time_zone": session.time_zone,
+            "state": session.state(self.ctx.now()),
+            "estimated_duration": session.estimated_duration,
+            "transcript_status": self.transcript_status(session),
+            "invite_emails": session.invite_emails,
+        }
