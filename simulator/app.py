@@ -15,7 +15,6 @@ from typing import Any
 
 import yaml
 from starlette.applications import Starlette
-from starlette.routing import Route
 
 from simulator.admin import handlers as admin_handlers
 from simulator.admin.errors import AdminErrors
@@ -155,7 +154,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await ticker
             await close_client()
 
-    app = Starlette(routes=[Route("/{path:path}", endpoint=dispatcher)], lifespan=lifespan)
+    app = Starlette(lifespan=lifespan)
+    app.router.default = dispatcher  # every path reaches the dispatcher, which routes by the specs
     app.add_middleware(NamespaceAndJournal, registry=registry)
     app.state.registry = registry
     app.state.settings = settings

@@ -8,13 +8,14 @@ from typing import Any
 from simulator import __version__
 from simulator.core.clock import isoformat, parse_instant, to_datetime
 from simulator.core.dispatch import Call, Reply
-from simulator.core.errors import BadRequest, Violation
+from simulator.core.errors import BadRequest, Conflict, Violation
 from simulator.core.journal import Entry
 
 
-# Seeded data reaches months before the clock and formats dates: keep the clock in a safe span.
-EARLIEST = 0.0
-LATEST = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
+# Dates are formatted for years 1..9999 and seeded data reaches months around the clock: the clock
+# stays within 1970..9000 (a day of slack each side for offsets, as the spec's pattern allows).
+EARLIEST = datetime(1969, 12, 31, tzinfo=UTC).timestamp()
+LATEST = datetime(9000, 1, 2, tzinfo=UTC).timestamp()
 
 
 def _within_range(moment: float, field: str) -> float:
@@ -68,8 +69,11 @@ def set_clock(call: Call) -> Reply:
 
 def advance_clock(call: Call) -> Reply:
     clock = call.namespace.clock
-    _within_range(clock.timestamp() + float(call.body["seconds"]), "body.seconds")
-    clock.advance(float(call.body["seconds"]))
+    seconds = float(call.body["seconds"])
+    if clock.timestamp() + seconds > LATEST:
+        raise Conflict(f"body.seconds: advancing {seconds:g} s would move the clock past 9000-01-01; "
+                       "set it back first (PUT /_sim/clock)", "clock_out_of_range")
+    clock.advance(seconds)
     fired = call.namespace.tick()
     return _clock_view(call, fired=fired)
 

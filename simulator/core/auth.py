@@ -16,6 +16,19 @@ import orjson
 from simulator.core.errors import Unauthorized
 
 
+def _jwt() -> Any:
+    """pyjwt, imported on first use (it pulls in cryptography: keep it off the start-up path).
+
+    Vendors' keys are whatever the tenant chose; pyjwt's short-key advice is not ours to give.
+    """
+    import warnings
+
+    import jwt
+
+    warnings.filterwarnings("ignore", message="The HMAC key is")
+    return jwt
+
+
 def _b64_json(segment: str) -> Any:
     padded = segment + "=" * (-len(segment) % 4)
     return orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
@@ -43,8 +56,7 @@ def verify_hs256(
     require_exp: bool = True,
 ) -> dict[str, Any]:
     """Verify an HS256 JWT. ``key_for`` maps the unverified claims to the tenant's secret."""
-    import jwt  # pyjwt pulls in cryptography; keep it off the start-up path
-
+    jwt = _jwt()
     header, claims = unverified_parts(token)
     algorithm = header.get("alg")
     if algorithm != "HS256":
@@ -78,9 +90,7 @@ def verify_hs256(
 
 
 def sign_hs256(claims: Mapping[str, Any], secret: str) -> str:
-    import jwt
-
-    return jwt.encode(dict(claims), secret, algorithm="HS256")
+    return _jwt().encode(dict(claims), secret, algorithm="HS256")
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -7,9 +7,10 @@ computed from it, so advancing 25 hours expires a 24-hour URL without waiting.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 WallSource = Callable[[], float]
 
@@ -28,12 +29,33 @@ def to_datetime(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, tz=UTC)
 
 
+_INSTANT = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
+)
+
+
 def parse_instant(text: str) -> datetime:
-    """Parse an ISO 8601 instant; a naive value is taken as UTC. Raises ValueError."""
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    """Parse an ISO 8601 / RFC 3339 instant or date; no offset means UTC. Raises ValueError.
+
+    Accepts what clients send: ``Z`` or ``+00:00``, any number of fraction digits, a leap second
+    (``23:59:60`` is the next second), a bare date (its midnight).
+    """
+    match = _INSTANT.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not an ISO 8601 instant")
+    year, month, day, hour, minute, second, fraction, _zulu, sign, off_h, off_m = match.groups()
+    leap = second == "60"
+    moment = datetime(
+        int(year), int(month), int(day), int(hour or 0), int(minute or 0), 59 if leap else int(second or 0),
+        int((fraction or "0")[:6].ljust(6, "0")), tzinfo=UTC,
+    )
+    if sign:
+        offset = timedelta(hours=int(off_h), minutes=int(off_m))
+        if offset >= timedelta(hours=24):
+            raise ValueError(f"{text!r} has an offset of a day or more")
+        moment -= offset if sign == "+" else -offset
+    return moment + timedelta(seconds=1) if leap else moment
 
 
 def isoformat(moment: datetime) -> str:

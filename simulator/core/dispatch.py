@@ -6,6 +6,7 @@ shape, its security verifiers and the name of the backend whose state it uses.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from simulator.core.spec import Operation
 from simulator.core.store import Namespace, Registry
 from simulator.core.validation import Validator
 
+logger = logging.getLogger("simulator")
 _PARAM = re.compile(r"\{([^}/]+)\}")
 JSON = "application/json"
 
@@ -96,7 +98,7 @@ class Area:
 def compile_path(template: str) -> re.Pattern[str]:
     parts = _PARAM.split(template)
     regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
-    return re.compile(f"^{regex}$")
+    return re.compile(f"^{regex}\\Z")
 
 
 class Dispatcher:
@@ -171,6 +173,9 @@ class Dispatcher:
             reply = binding.handler(call)
         except SimulatorError as error:
             reply = errors.render(error)
+        except Exception as bug:  # a bug in the simulator: answer in the vendor's shape and say so
+            logger.exception("unhandled error serving %s %s", request.method, path)
+            reply = errors.render(SimulatorError(f"Simulator bug: {type(bug).__name__}: {bug}", 500))
         response = self._render(reply, request, scope)
         if request.method == "HEAD":
             response.body = b""

@@ -54,11 +54,14 @@ class Signer:
             raise UrlRejected("Query-string authentication requires X-Amz-Date, X-Amz-Expires and "
                               "X-Amz-Signature", "AccessDenied")
         expected = self._mac("s3", path, stamp, ttl).hex()
-        if not hmac.compare_digest(expected, signature):
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise UrlRejected("The request signature we calculated does not match the signature you provided",
                               "SignatureDoesNotMatch")
-        signed_at = datetime.strptime(stamp, _AMZ_DATE).replace(tzinfo=UTC).timestamp()
-        if now >= signed_at + int(ttl):
+        try:
+            expires_at = datetime.strptime(stamp, _AMZ_DATE).replace(tzinfo=UTC).timestamp() + int(ttl)
+        except ValueError:
+            raise UrlRejected("X-Amz-Date or X-Amz-Expires is malformed", "AuthorizationQueryParametersError") from None
+        if now >= expires_at:
             raise UrlRejected("Request has expired", "AccessDenied")
 
     # expiry / nonce / signature style -------------------------------------------------------------
@@ -71,7 +74,7 @@ class Signer:
         if not expires or not nonce or not signature:
             raise UrlRejected("Signed URL requires e, n and s query parameters", "AccessDenied")
         expected = base64.urlsafe_b64encode(self._mac("ens", path, expires, nonce)).decode().rstrip("=")
-        if not hmac.compare_digest(expected, signature):
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
             raise UrlRejected("Signature does not match", "SignatureDoesNotMatch")
         if not expires.isdigit() or now >= int(expires):
             raise UrlRejected("Signed URL has expired", "AccessDenied")

@@ -74,6 +74,14 @@ def _location(prefix: str, instance_path: Iterable[Any]) -> str:
     return ".".join([prefix, *parts]) if parts else prefix
 
 
+def _field(where: str, error: Any) -> str:
+    """The request location of an error; a missing property is named itself, not its parent."""
+    path = list(error.instance_path)
+    if type(error.kind).__name__ == "Required":
+        path.append(error.kind.property)
+    return _location(where, path)
+
+
 def _rule(base_pointer: str, schema_path: Iterable[Any]) -> str:
     parts = [escape_pointer(str(part)) for part in schema_path]
     if parts and parts[0] in _ABSOLUTE_ROOTS:  # jsonschema-rs reports paths through $ref from the root
@@ -92,7 +100,7 @@ class Validator:
         if validator is None or validator.is_valid(instance):
             return []
         return [
-            Violation(_location(where, error.instance_path), _rule(pointer, error.schema_path), error.message)
+            Violation(_field(where, error), _rule(pointer, error.schema_path), error.message)
             for error in validator.iter_errors(instance)
         ]
 

@@ -43,7 +43,10 @@ async def close_client() -> None:
 
 
 def is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
     if host == "localhost":
         return True
     try:

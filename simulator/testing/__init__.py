@@ -1,0 +1,1 @@
+"""Helpers for running the simulator inside a test suite."""

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from simulator.app import create_app
+from simulator.testing.server import ThreadedServer
+from tests.support import Sim, test_settings
+
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[ThreadedServer]:
+    """One simulator for the suite; each test works in its own namespace."""
+    with ThreadedServer(create_app(test_settings())) as running:
+        yield running
+
+
+@pytest.fixture
+def sim(server: ThreadedServer) -> Iterator[Sim]:
+    namespace = f"t{next(_names)}"
+    client = Sim(f"{server.url}/_ns/{namespace}", namespace)
+    yield client
+    # Every response the test provoked must conform to the spec (the server self-checks them).
+    broken = [e for e in client.journal() if e["response_violations"]]
+    client.close()
+    assert not broken, f"responses broke the spec: {broken}"

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import pytest
+
+from simulator.core.blobs import RangeNotSatisfiable, byte_range
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [(None, None), ("bytes=0-9", (0, 10)), ("bytes=90-", (90, 100)), ("bytes=-10", (90, 100)),
+     ("bytes=95-200", (95, 100)), ("bytes=0-1,5-6", None), ("items=0-1", None)],
+)
+def test_ranges(header: str | None, expected: tuple[int, int] | None) -> None:
+    assert byte_range(header, 100) == expected
+
+
+@pytest.mark.parametrize("header", ["bytes=100-", "bytes=50-40", "bytes=-0"])
+def test_unsatisfiable_ranges(header: str) -> None:
+    with pytest.raises(RangeNotSatisfiable) as error:
+        byte_range(header, 100)
+    assert error.value.status == 416 and error.value.headers["Content-Range"] == "bytes */100"
