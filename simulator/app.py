@@ -46,15 +46,15 @@ def load_fixtures(path: Path) -> dict[str, Any]:
 class NamespaceAndJournal:
     """Pure ASGI middleware: picks the namespace, then records the request in its journal."""
 
-    def __init__(self, app: Any, registry: Registry):
+    def __init__(self, app: Any, registry: Registry, other: Any):
         self.app = app
         self.registry = registry
+        self.other = other  # lifespan (and anything not HTTP) goes to Starlette's router
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.other(scope, receive, send)
             return
-        scope = dict(scope)
         path: str = scope["path"]
         name = DEFAULT_NAMESPACE
         if path.startswith(NAMESPACE_PREFIX):
@@ -68,16 +68,8 @@ class NamespaceAndJournal:
                     name = value.decode("latin-1").strip() or DEFAULT_NAMESPACE
                     break
         scope["sim.namespace"] = name
-        status = 0
-
-        async def send_and_watch(message: Any) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
         started = monotonic()
-        await self.app(scope, receive, send_and_watch)
+        await self.app(scope, receive, send)  # the dispatcher notes the status it sent in the scope
         namespace = self.registry.find(name)
         if namespace is None:
             return
@@ -85,10 +77,10 @@ class NamespaceAndJournal:
         journal = namespace.journal
         journal.append(Entry(
             seq=journal.next_seq(), at=namespace.clock.timestamp(), kind="request", method=scope["method"],
-            path=scope["path"], status=status, latency_ms=round((monotonic() - started) * 1000, 3),
+            path=scope["path"], status=scope.get("sim.status", 0), latency_ms=(monotonic() - started) * 1000,
             vendor=binding.backend if binding else None,
             operation_id=binding.operation.operation_id if binding else None,
-            query=scope.get("query_string", b"").decode("latin-1"),
+            query=scope.get("query_string", b""),
             violations=scope.get("sim.violations", []),
             response_violations=scope.get("sim.response_violations", []),
         ))
@@ -155,8 +147,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await close_client()
 
     app = Starlette(lifespan=lifespan)
-    app.router.default = dispatcher  # every path reaches the dispatcher, which routes by the specs
-    app.add_middleware(NamespaceAndJournal, registry=registry)
+    # Every HTTP request goes through one fixed chain: namespace + journal, then the dispatcher, which
+    # routes by the specs and turns every failure into the vendor's error shape itself. Starlette's
+    # error middlewares would only add cost, so the chain replaces its middleware stack.
+    app.middleware_stack = NamespaceAndJournal(dispatcher, registry, other=app.router)
     app.state.registry = registry
     app.state.settings = settings
     app.state.dispatcher = dispatcher

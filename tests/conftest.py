@@ -7,7 +7,7 @@ import pytest
 
 from simulator.app import create_app
 from simulator.testing.server import ThreadedServer
-from tests.support import Sim, test_settings
+from tests.support import Sim, make_settings
 
 _names = itertools.count(1)
 
@@ -15,7 +15,7 @@ _names = itertools.count(1)
 @pytest.fixture(scope="session")
 def server() -> Iterator[ThreadedServer]:
     """One simulator for the suite; each test works in its own namespace."""
-    with ThreadedServer(create_app(test_settings())) as running:
+    with ThreadedServer(create_app(make_settings())) as running:
         yield running
 
 

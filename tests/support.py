@@ -19,7 +19,7 @@ from simulator.vendors import prevail
 CLOCK_START = "2025-01-20T15:00:00Z"
 
 
-def test_settings(**changes: Any) -> Settings:
+def make_settings(**changes: Any) -> Settings:
     base = Settings(seed=7, clock_start=parse_instant(CLOCK_START).timestamp(), clock_frozen=True,
                     validate_responses=True, webhook_policy="loopback")
     return base.with_(**changes)

@@ -11,7 +11,6 @@ from simulator.core.dispatch import Call, Reply
 from simulator.core.errors import BadRequest, Conflict, Violation
 from simulator.core.journal import Entry
 
-
 # Dates are formatted for years 1..9999 and seeded data reaches months around the clock: the clock
 # stays within 1970..9000 (a day of slack each side for offsets, as the spec's pattern allows).
 EARLIEST = datetime(1969, 12, 31, tzinfo=UTC).timestamp()
@@ -85,11 +84,11 @@ def _entry_view(entry: Entry) -> dict[str, Any]:
         "kind": entry.kind,
         "method": entry.method,
         "path": entry.path,
-        "query": entry.query,
+        "query": entry.query.decode("latin-1"),
         "vendor": entry.vendor,
         "operation_id": entry.operation_id,
         "status": entry.status,
-        "latency_ms": entry.latency_ms,
+        "latency_ms": round(entry.latency_ms, 3),
         "violations": [v.as_dict() for v in entry.violations],
         "response_violations": [v.as_dict() for v in entry.response_violations],
     }
@@ -128,6 +127,18 @@ def list_namespaces(call: Call) -> Reply:
     return Reply({"namespaces": call.registry.names()})
 
 
+def get_namespace(call: Call) -> Reply:
+    namespace = call.registry.existing(call.params["name"])
+    return Reply({
+        "name": namespace.name,
+        "now": isoformat(namespace.clock.now()),
+        "frozen": namespace.clock.frozen,
+        "seeded_vendors": namespace.seeded_vendors(),
+        "pending": [{"due": isoformat(to_datetime(due)), "what": label} for due, label in namespace.queue.pending()],
+        "journal_entries": len(namespace.journal),
+    })
+
+
 def delete_namespace(call: Call) -> Reply:
     call.registry.delete(call.params["name"])
     return Reply(None, status=204)
@@ -142,5 +153,6 @@ HANDLERS = {
     "getJournal": get_journal,
     "clearJournal": clear_journal,
     "listNamespaces": list_namespaces,
+    "getNamespace": get_namespace,
     "deleteNamespace": delete_namespace,
 }

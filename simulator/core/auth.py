@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -34,8 +35,13 @@ def _b64_json(segment: str) -> Any:
     return orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
 
 
+@functools.lru_cache(maxsize=4096)
 def unverified_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Header and claims of a compact JWT, without checking the signature (to find the key)."""
+    """Header and claims of a compact JWT, without checking the signature (to find the key).
+
+    Clients send the same token over and over; parsing and signature checks are cached per token
+    (failures are not), while expiry is judged on every request against the namespace clock.
+    """
     segments = token.split(".")
     if len(segments) != 3:
         raise Unauthorized("Malformed token: a JWT has three dot-separated segments", "invalid_token")
@@ -56,7 +62,6 @@ def verify_hs256(
     require_exp: bool = True,
 ) -> dict[str, Any]:
     """Verify an HS256 JWT. ``key_for`` maps the unverified claims to the tenant's secret."""
-    jwt = _jwt()
     header, claims = unverified_parts(token)
     algorithm = header.get("alg")
     if algorithm != "HS256":
@@ -67,17 +72,7 @@ def verify_hs256(
     secret = key_for(claims)
     if secret is None:
         raise Unauthorized("Token names an unknown tenant", "invalid_token")
-    try:
-        verified: dict[str, Any] = jwt.decode(
-            token,
-            secret,
-            algorithms=["HS256"],
-            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False},
-        )
-    except jwt.InvalidSignatureError:
-        raise Unauthorized("Token signature does not match the tenant's key", "invalid_signature") from None
-    except jwt.InvalidTokenError as error:
-        raise Unauthorized(f"Malformed token: {error}", "invalid_token") from None
+    verified = _verified_claims(token, secret)
     expiry = verified.get("exp")
     if expiry is None:
         if require_exp:
@@ -89,8 +84,26 @@ def verify_hs256(
     return verified
 
 
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(token: str, secret: str) -> dict[str, Any]:
+    jwt = _jwt()
+    try:
+        verified: dict[str, Any] = jwt.decode(
+            token,
+            secret,
+            algorithms=["HS256"],
+            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False},
+        )
+    except jwt.InvalidSignatureError:
+        raise Unauthorized("Token signature does not match the tenant's key", "invalid_signature") from None
+    except jwt.InvalidTokenError as error:
+        raise Unauthorized(f"Malformed token: {error}", "invalid_token") from None
+    return verified
+
+
 def sign_hs256(claims: Mapping[str, Any], secret: str) -> str:
-    return _jwt().encode(dict(claims), secret, algorithm="HS256")
+    token: str = _jwt().encode(dict(claims), secret, algorithm="HS256")
+    return token
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -11,11 +11,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 import orjson
-from starlette.datastructures import Headers
-from starlette.requests import Request
-from starlette.responses import Response
 
 from simulator.core.blobs import Blob, byte_range
 from simulator.core.errors import (
@@ -26,6 +24,7 @@ from simulator.core.errors import (
     Unauthorized,
     Violation,
 )
+from simulator.core.render import plain
 from simulator.core.spec import Operation
 from simulator.core.store import Namespace, Registry
 from simulator.core.validation import Validator
@@ -53,14 +52,21 @@ class Call:
     backend: Any
     params: dict[str, Any]
     body: Any
-    headers: Headers
+    headers: Mapping[str, str]  # lower-case names
     query: Mapping[str, str]
     path: str
-    base_url: str  # scheme://host plus the namespace prefix, for links back to the simulator
+    scope: Any
     principal: Any = None
 
     def now(self) -> float:
         return self.namespace.clock.timestamp()
+
+    @property
+    def base_url(self) -> str:
+        """scheme://host plus the namespace prefix, for links back to the simulator."""
+        server = self.scope.get("server") or ("127.0.0.1", 80)
+        host = self.headers.get("host") or f"{server[0]}:{server[1]}"
+        return f"{self.scope.get('scheme', 'http')}://{host}{self.scope.get('sim.prefix', '')}"
 
 
 Handler = Callable[[Call], Reply]
@@ -142,30 +148,42 @@ class Dispatcher:
         raise NotFound(f"No operation matches {method} {path}")
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        request = Request(scope, receive)
-        response = await self.handle(request, scope)
-        await response(scope, receive, send)
+        """Raw ASGI: no Request/Response objects on the hot path (they cost more than the work)."""
+        # One pass over the raw headers; names are lower case in ASGI. A repeated header keeps its last value.
+        headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
+        method: str = scope["method"]
+        reply, binding = await self.handle(scope, receive, headers)
+        status, extra, content, media_type = self._render(reply, binding, headers, scope)
+        raw_headers = [(b"content-length", str(len(content)).encode())]
+        if media_type:
+            raw_headers.append((b"content-type", media_type.encode()))
+        raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
+        scope["sim.status"] = status
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else content})
 
-    async def handle(self, request: Request, scope: Any) -> Response:
-        path = scope["path"]
+    async def handle(self, scope: Any, receive: Any, headers: dict[str, str]) -> tuple[Reply, Binding | None]:
+        path: str = scope["path"]
         errors = self._area(path)
+        binding: Binding | None = None
         try:
             namespace = self.registry.get(scope.get("sim.namespace", "default"))
             namespace.tick()
-            binding, path_params = self._match(request.method, path)
+            binding, path_params = self._match(scope["method"], path)
             errors = binding.errors
             scope["sim.operation"] = binding
-            raw_body = await request.body() if binding.operation.body is not None else b""
+            raw_body = await _read_body(receive) if binding.operation.body is not None else b""
+            raw_query: bytes = scope.get("query_string", b"")
+            query_items = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
             checked = binding.validator.check_request(
-                binding.operation, path_params, request.query_params.multi_items(), request.headers,
-                raw_body, request.headers.get("content-type"),
+                binding.operation, path_params, query_items, headers, raw_body, headers.get("content-type"),
             )
             scope["sim.violations"] = checked.violations
             call = Call(
                 operation=binding.operation, namespace=namespace, registry=self.registry,
                 backend=namespace.state(binding.backend) if binding.backend else None,
-                params=checked.params, body=checked.body, headers=request.headers,
-                query=request.query_params, path=path, base_url=_base_url(request, scope),
+                params=checked.params, body=checked.body, headers=headers,
+                query=dict(query_items), path=path, scope=scope,
             )
             call.principal = _authenticate(binding, call)
             if checked.violations and not self.lenient:
@@ -174,41 +192,51 @@ class Dispatcher:
         except SimulatorError as error:
             reply = errors.render(error)
         except Exception as bug:  # a bug in the simulator: answer in the vendor's shape and say so
-            logger.exception("unhandled error serving %s %s", request.method, path)
+            logger.exception("unhandled error serving %s %s", scope["method"], path)
             reply = errors.render(SimulatorError(f"Simulator bug: {type(bug).__name__}: {bug}", 500))
-        response = self._render(reply, request, scope)
-        if request.method == "HEAD":
-            response.body = b""
-        return response
+        return reply, binding
 
-    def _render(self, reply: Reply, request: Request, scope: Any) -> Response:
-        binding: Binding | None = scope.get("sim.operation")
+    def _render(self, reply: Reply, binding: Binding | None, headers: dict[str, str],
+                scope: Any) -> tuple[int, dict[str, str], bytes, str | None]:
+        """(status, headers, content, media type) of a reply."""
         if isinstance(reply.body, Blob):
-            return _blob_response(reply, request.headers.get("range"), binding)
+            return _blob_parts(reply, headers.get("range"), binding)
         if reply.body is None:
-            return Response(b"", status_code=reply.status, headers=reply.headers)
+            return reply.status, reply.headers, b"", None
         if isinstance(reply.body, bytes):
-            content = reply.body
-        else:
-            content = orjson.dumps(reply.body)
-            if self.validate_responses and binding is not None:
-                problems = binding.validator.check_response(binding.operation, reply.status, reply.media_type,
-                                                            reply.body)
-                if problems:
-                    scope["sim.response_violations"] = problems
-                    return _self_check_failure(problems)
-        return Response(content, status_code=reply.status, media_type=reply.media_type, headers=reply.headers)
+            return reply.status, reply.headers, reply.body, reply.media_type
+        content = orjson.dumps(reply.body)
+        if self.validate_responses and binding is not None:
+            problems = binding.validator.check_response(binding.operation, reply.status, reply.media_type,
+                                                        plain(reply.body))
+            if problems:
+                scope["sim.response_violations"] = problems
+                return _self_check_failure(problems)
+        return reply.status, reply.headers, content, reply.media_type
 
 
-def _self_check_failure(problems: list[Violation]) -> Response:
+async def _read_body(receive: Any) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _self_check_failure(problems: list[Violation]) -> tuple[int, dict[str, str], bytes, str]:
     body = {
         "error": "The simulator produced a response that breaks its own spec",
         "violations": [p.as_dict() for p in problems],
     }
-    return Response(orjson.dumps(body), status_code=500, media_type=JSON)
+    return 500, {}, orjson.dumps(body), JSON
 
 
-def _blob_response(reply: Reply, range_header: str | None, binding: Binding | None) -> Response:
+def _blob_parts(reply: Reply, range_header: str | None,
+                binding: Binding | None) -> tuple[int, dict[str, str], bytes, str | None]:
     blob: Blob = reply.body
     headers = {"Accept-Ranges": "bytes", **reply.headers}
     if blob.filename:
@@ -219,14 +247,12 @@ def _blob_response(reply: Reply, range_header: str | None, binding: Binding | No
         if binding is None:
             raise
         failed = binding.errors.render(error)
-        return Response(orjson.dumps(failed.body), status_code=failed.status, media_type=failed.media_type,
-                        headers=failed.headers)
+        return failed.status, failed.headers, orjson.dumps(failed.body), failed.media_type
     if window is None:
-        return Response(blob.read(0, blob.size), status_code=reply.status, media_type=blob.media_type,
-                        headers=headers)
+        return reply.status, headers, blob.read(0, blob.size), blob.media_type
     start, end = window
     headers["Content-Range"] = f"bytes {start}-{end - 1}/{blob.size}"
-    return Response(blob.read(start, end), status_code=206, media_type=blob.media_type, headers=headers)
+    return 206, headers, blob.read(start, end), blob.media_type
 
 
 def _authenticate(binding: Binding, call: Call) -> Any:
@@ -244,8 +270,3 @@ def _authenticate(binding: Binding, call: Call) -> Any:
             first_failure = first_failure or failure
     assert first_failure is not None
     raise first_failure
-
-
-def _base_url(request: Request, scope: Any) -> str:
-    host = request.headers.get("host") or f"{scope['server'][0]}:{scope['server'][1]}"
-    return f"{scope.get('scheme', 'http')}://{host}{scope.get('sim.prefix', '')}"

@@ -21,7 +21,7 @@ class Entry:
     latency_ms: float
     vendor: str | None = None
     operation_id: str | None = None
-    query: str = ""
+    query: bytes = b""  # raw; decoded when read
     violations: list[Violation] = field(default_factory=list)
     response_violations: list[Violation] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)

@@ -28,6 +28,10 @@ class PagyPage:
 
 
 def _positive_int(raw: Any) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, int):
+        return raw if raw >= 1 else None
     try:
         value = int(str(raw).strip())
     except (TypeError, ValueError):

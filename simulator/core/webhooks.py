@@ -10,7 +10,6 @@ import asyncio
 import ipaddress
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-
 from urllib.parse import urlsplit
 
 import orjson
@@ -75,7 +74,8 @@ class WebhookSender:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop (a unit test of a model): deliver on the next drain inside one
-            self._queue.push(self._now(), f"webhook {event} -> {url}", lambda: self._start(url, body, vendor, event, attempt))
+            self._queue.push(self._now(), f"webhook {event} -> {url}",
+                             lambda: self._start(url, body, vendor, event, attempt))
             return
         task = loop.create_task(self._deliver(url, body, vendor, event, attempt))
         self._tasks.add(task)

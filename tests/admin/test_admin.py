@@ -92,3 +92,14 @@ def test_unknown_paths_and_methods(sim: Sim) -> None:
     assert missing.status_code == 404 and "No operation matches" in missing.json()["error"]["message"]
     wrong = sim.http.delete("/_sim/clock")
     assert wrong.status_code == 405 and set(wrong.headers["allow"].split(", ")) == {"GET", "PUT"}
+
+
+def test_namespace_inspection_shows_seeded_vendors_and_pending_effects(sim: Sim) -> None:
+    from tests.vendors.prevail.helpers import new_request
+
+    sim.prevail().post("/api/v1/session_requests", json=new_request())
+    view = sim.http.get(f"/_sim/namespaces/{sim.namespace}").json()
+    assert view["seeded_vendors"] == ["prevail"]
+    assert view["pending"] and view["pending"][0]["due"] == "2025-01-20T16:00:00.000Z"
+    assert "auto-schedule" in view["pending"][0]["what"]
+    assert sim.http.get("/_sim/namespaces/never-made-this-one").status_code == 404

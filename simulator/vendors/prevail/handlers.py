@@ -8,6 +8,7 @@ from simulator.core.auth import bearer_token, verify_hs256
 from simulator.core.dispatch import Call, Reply
 from simulator.core.errors import InvalidRequest, Unauthorized, Violation
 from simulator.core.pagination import pagy
+from simulator.core.render import rendered
 from simulator.core.signing import UrlRejected, s3_error_xml
 from simulator.vendors.prevail import materials, seed, timezones
 from simulator.vendors.prevail.models import Organisation, PrevailBackend, Session, SessionRequest
@@ -99,7 +100,7 @@ def list_session_requests(call: Call) -> Reply:
     found = backend.requests_of(call.principal.slug, _epoch(call, "start_time"), _epoch(call, "end_time"))
     page = pagy(len(found), call.params.get("page"), call.params.get("items"),
                 overflow=backend.options.pagy_overflow)
-    return Reply({"pagy": page.as_dict(), "requests": [request_view(r) for r in page.slice(found)]})
+    return Reply({"pagy": page.as_dict(), "requests": [rendered(r, request_view) for r in page.slice(found)]})
 
 
 def list_sessions(call: Call) -> Reply:

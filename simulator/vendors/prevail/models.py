@@ -14,6 +14,7 @@ from typing import Any
 
 from simulator.core.auth import sign_hs256
 from simulator.core.errors import Conflict, NotFound
+from simulator.core.render import Revisioned
 from simulator.core.store import VendorContext
 
 SESSION_URL = "https://prevail.ai/remote_sessions/{id}/join"
@@ -65,7 +66,7 @@ class Session:
 
 
 @dataclass
-class SessionRequest:
+class SessionRequest(Revisioned):
     id: int
     organisation: str
     state: str  # initial | scheduled | ready | canceled
@@ -108,6 +109,7 @@ class PrevailBackend:
             pagy_overflow=str(ctx.options.get("pagy_overflow", "empty_page")),
         )
         self.requests: dict[int, SessionRequest] = {}
+        self.by_organisation: dict[str, list[SessionRequest]] = {}
         self.sessions: dict[str, Session] = {}
         self.next_id = 1001
         if not ctx.empty:
@@ -128,14 +130,20 @@ class PrevailBackend:
 
     # reads ----------------------------------------------------------------------------------------
     def requests_of(self, org: str, start_after: int | None, end_before: int | None) -> list[SessionRequest]:
-        hours = self.options.estimated_duration
-        found = [
-            request for request in self.requests.values()
-            if request.organisation == org
-            and (start_after is None or request.starts_at >= start_after)
-            and (end_before is None or request.starts_at + hours * 3600 <= end_before)
+        """Newest first. Ids only grow, so the per-organisation list is already in id order."""
+        newest_first = self.by_organisation.get(org, [])[::-1]
+        if start_after is None and end_before is None:
+            return newest_first
+        span = self.options.estimated_duration * 3600
+        return [
+            request for request in newest_first
+            if (start_after is None or request.starts_at >= start_after)
+            and (end_before is None or request.starts_at + span <= end_before)
         ]
-        return sorted(found, key=lambda r: r.id, reverse=True)
+
+    def add_request(self, request: SessionRequest) -> None:
+        self.requests[request.id] = request
+        self.by_organisation.setdefault(request.organisation, []).append(request)
 
     def sessions_of(self, org: str, start_after: int | None, end_before: int | None) -> list[Session]:
         found = [
@@ -162,7 +170,7 @@ class PrevailBackend:
     # writes ---------------------------------------------------------------------------------------
     def submit(self, org_slug: str, request: SessionRequest) -> SessionRequest:
         """Store a validated request; self-service organisations are scheduled at once."""
-        self.requests[request.id] = request
+        self.add_request(request)
         if self.organisations[org_slug].self_service:
             self.schedule(request.id)
         else:
@@ -193,6 +201,7 @@ class PrevailBackend:
         request.state = "ready" if org.self_service else "scheduled"
         request.remote_session_id = remote_id
         request.session_url = SESSION_URL.format(id=remote_id)
+        request.touch()
         remote = request.remote_session
         session = Session(
             remote_session_id=remote_id, organisation=org.slug, request_id=request.id, title=remote["title"],

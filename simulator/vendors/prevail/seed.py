@@ -35,7 +35,7 @@ def populate(backend: PrevailBackend, fixtures: dict[str, Any] | Any) -> None:
     drafts.sort(key=lambda draft: (draft[0], draft[1]))
     for created, slug, child in drafts:
         request = _request(backend, slug, child, created, anchor)
-        backend.requests[request.id] = request
+        backend.add_request(request)
         if request.state in ("scheduled", "ready"):
             _attach_session(backend, request, child)
 

@@ -87,7 +87,7 @@ def resolve(name: str) -> tzinfo | None:
 
 def local_start(start_date: str, start_time: str, zone: tzinfo) -> float:
     """Epoch seconds of ``2025-01-28`` + ``01:30 AM`` in ``zone``. Raises ValueError."""
-    moment = datetime.strptime(f"{start_date} {start_time}", "%Y-%m-%d %I:%M %p")
+    moment = datetime.strptime(f"{start_date} {start_time}", "%Y-%m-%d %I:%M %p")  # noqa: DTZ007 - zone set below
     return moment.replace(tzinfo=zone).timestamp()
 
 
