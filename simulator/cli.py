@@ -22,6 +22,12 @@ def _instant(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text!r} ({error})") from None
 
 
+def _token_vendors() -> list[str]:
+    from simulator.app import VENDORS
+
+    return [plugin.name for plugin in VENDORS if plugin.token is not None]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simulator", description="Vendor API simulator")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -49,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     creds.add_argument("--fixtures", type=Path)
 
     token = commands.add_parser("token", help="print a freshly signed JWT")
-    token.add_argument("vendor", choices=("prevail",))
+    token.add_argument("vendor", choices=_token_vendors())
     token.add_argument("--tenant", help="organisation slug / app client id (default: the first)")
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires (default 3600)")
     token.add_argument("--fixtures", type=Path)
