@@ -47,7 +47,7 @@ class Reply:
 @dataclass
 class Call:
     operation: Operation
-    namespace: Namespace
+    namespace_name: str
     registry: Registry
     backend: Any
     params: dict[str, Any]
@@ -57,6 +57,11 @@ class Call:
     path: str
     scope: Any
     principal: Any = None
+
+    @property
+    def namespace(self) -> Namespace:
+        """The caller's namespace, created on first use (server-wide operations never touch it)."""
+        return self.registry.get(self.namespace_name)
 
     def now(self) -> float:
         return self.namespace.clock.timestamp()
@@ -167,10 +172,14 @@ class Dispatcher:
         errors = self._area(path)
         binding: Binding | None = None
         try:
-            namespace = self.registry.get(scope.get("sim.namespace", "default"))
-            namespace.tick()
             binding, path_params = self._match(scope["method"], path)
             errors = binding.errors
+            name = scope.get("sim.namespace", "default")
+            # Server-wide admin operations (health, namespace management) must not create the
+            # namespace they are called in: deleting "default" and then inspecting it is a 404.
+            namespace = None if binding.operation.extensions.get("x-sim-server-wide") else self.registry.get(name)
+            if namespace is not None:
+                namespace.tick()
             scope["sim.operation"] = binding
             raw_body = await _read_body(receive) if binding.operation.body is not None else b""
             raw_query: bytes = scope.get("query_string", b"")
@@ -180,8 +189,8 @@ class Dispatcher:
             )
             scope["sim.violations"] = checked.violations
             call = Call(
-                operation=binding.operation, namespace=namespace, registry=self.registry,
-                backend=namespace.state(binding.backend) if binding.backend else None,
+                operation=binding.operation, namespace_name=name, registry=self.registry,
+                backend=namespace.state(binding.backend) if namespace and binding.backend else None,
                 params=checked.params, body=checked.body, headers=headers,
                 query=dict(query_items), path=path, scope=scope,
             )

@@ -152,6 +152,10 @@ class Registry:
         self.existing(name)
         del self._namespaces[name]
 
+    def clear(self) -> None:
+        """Forget every namespace (they are created again, seeded, on next use)."""
+        self._namespaces.clear()
+
     def names(self) -> list[str]:
         return sorted(self._namespaces)
 

@@ -103,3 +103,13 @@ def test_namespace_inspection_shows_seeded_vendors_and_pending_effects(sim: Sim)
     assert view["pending"] and view["pending"][0]["due"] == "2025-01-20T16:00:00.000Z"
     assert "auto-schedule" in view["pending"][0]["what"]
     assert sim.http.get("/_sim/namespaces/never-made-this-one").status_code == 404
+
+
+def test_server_wide_operations_do_not_create_the_namespace_they_are_called_in(server: ThreadedServer) -> None:
+    name = "server-wide-check"
+    assert httpx.get(f"{server.url}/_ns/{name}/_sim/health").status_code == 200
+    assert httpx.get(f"{server.url}/_ns/{name}/_sim/namespaces/{name}").status_code == 404
+    httpx.get(f"{server.url}/_ns/{name}/_sim/clock")  # any namespaced call creates it
+    assert httpx.get(f"{server.url}/_ns/{name}/_sim/namespaces/{name}").status_code == 200
+    assert httpx.delete(f"{server.url}/_ns/{name}/_sim/namespaces/{name}").status_code == 204
+    assert httpx.get(f"{server.url}/_ns/{name}/_sim/namespaces/{name}").status_code == 404
