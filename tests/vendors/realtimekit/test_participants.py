@@ -100,6 +100,14 @@ def test_peer_events_only_when_asked(cf: Cloudflare) -> None:
     assert {e.peer_id for e in events} == {plain.id} and {e.session_id for e in events} == {session.id}
 
 
+def test_participant_list_carries_peer_events_on_request(cf: Cloudflare) -> None:
+    session = _busiest(cf)
+    for participant in _participants(cf, session.id, include_peer_events=True):
+        events = participant.peer_events or []
+        assert [e.event_name for e in events] == ["PEER_CREATED", "PEER_JOINING", "PEER_LEAVING"]
+        assert {e.participant_id for e in events} == {participant.id}
+
+
 def test_unknown_participant_is_404(cf: Cloudflare) -> None:
     session = _busiest(cf)
     with pytest.raises(NotFoundError):
