@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 DAY = 86400
 TOPICS = ("Weekly sync", "Town hall", "Customer onboarding", "Product demo", "Design review", "Sprint planning",
           "Support clinic", "Quarterly review", "Office hours", "Interview loop", "Launch briefing", "Team retro")
-SESSION_TYPES = ("meeting", "meeting", "meeting", "meeting", "livestream", "participant")
+# Meetings take their type in turn, so every app with three meetings or more has all three types.
+SESSION_TYPES = ("meeting", "livestream", "participant", "meeting", "meeting", "livestream")
 PRESETS = {
     "meeting": ("group_call_host", "group_call_participant", "GROUP_CALL"),
     "livestream": ("livestream_host", "livestream_viewer", "LIVESTREAM"),
@@ -48,7 +49,7 @@ def _meeting_sessions(app: App, index: int, source: SeededSource, anchor: int, c
     fake = source.fake
     meeting_id = source.uuid()
     title = f"{source.choice(TOPICS)} - {fake.company()}"
-    session_type = source.choice(SESSION_TYPES)
+    session_type = SESSION_TYPES[index % len(SESSION_TYPES)]
     sessions: list[Session] = []
     count = source.integer(1, 4)
     for number in range(count):

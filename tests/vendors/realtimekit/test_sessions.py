@@ -66,6 +66,7 @@ def test_meetings_have_several_sessions_and_associated_id_selects_them(cf: Cloud
         meetings.setdefault(session.associated_id, []).append(session.id)
     meeting, ids = max(meetings.items(), key=lambda item: len(item[1]))
     assert len(ids) >= 2 and len(meetings) == 10
+    assert {s.type for s in everything} == {"meeting", "livestream", "participant"}
     assert [s.id for s in _all(cf, associated_id=meeting)] == ids
     assert _all(cf, associated_id="no-such-meeting") == []
 
