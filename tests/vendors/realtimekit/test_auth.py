@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from cloudflare import AuthenticationError, Cloudflare, PermissionDeniedError, UnprocessableEntityError
+from cloudflare import AuthenticationError, Cloudflare, PermissionDeniedError, RateLimitError, UnprocessableEntityError
 
+from simulator.app import create_app
 from simulator.testing.server import ThreadedServer
-from tests.support import Sim
+from tests.support import Sim, make_settings
 from tests.vendors.realtimekit.helpers import (
     HARBOR,
     HARBOR_TOKEN,
     KEY,
     NORTHWIND,
+    NORTHWIND_TOKEN,
     TELEHEALTH,
     WEBINARS,
     client,
@@ -103,3 +105,16 @@ def test_what_real_clients_send_is_accepted(cf: Cloudflare, sim: Sim) -> None:
 def test_downloads_need_no_credentials_but_a_signature(sim: Sim) -> None:
     unsigned = httpx.get(f"{sim.base}/_sim/files/realtimekit/00000000-0000-4000-8000-000000000000/chat.csv")
     assert unsigned.status_code == 403 and "<Code>AccessDenied</Code>" in unsigned.text
+
+
+def test_bad_namespace_is_400_and_the_namespace_limit_429_in_cloudflare_shape(server: ThreadedServer) -> None:
+    headers = {"Authorization": f"Bearer {NORTHWIND_TOKEN}"}
+    bad = httpx.get(f"{server.url}/_ns/-bad-/{sessions_path().lstrip('/')}", headers=headers)
+    assert bad.status_code == 400
+    assert bad.json()["success"] is False and bad.json()["errors"][0]["code"] == 400
+    with ThreadedServer(create_app(make_settings(max_namespaces=1))) as small:
+        assert httpx.get(f"{small.url}/_ns/first{sessions_path()}", headers=headers).status_code == 200
+        with client(small, "second") as sdk, pytest.raises(RateLimitError) as limited:
+            sdk.realtime_kit.sessions.get_sessions(WEBINARS, account_id=NORTHWIND)
+    assert limited.value.status_code == 429 and limited.value.response.headers["retry-after"] == "1"
+    assert limited.value.body["errors"][0]["code"] == 971  # type: ignore[index]

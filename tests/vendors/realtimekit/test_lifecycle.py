@@ -55,6 +55,8 @@ def test_live_session_ends_on_the_clock(cf: Cloudflare, sim: Sim) -> None:
     assert "LIVE" in str(not_yet.value.body)
     with pytest.raises(NotFoundError):
         sessions.generate_summary_of_transcripts(target.id, account_id=NORTHWIND, app_id=WEBINARS)
+    with pytest.raises(NotFoundError):
+        sessions.get_session_summary(target.id, account_id=NORTHWIND, app_id=WEBINARS)
     sim.advance(2 * 3600)
     ended = _session(cf, target.id)
     assert ended.status == "ENDED" and ended.live_participants == 0 and ended.ended_at is not None
