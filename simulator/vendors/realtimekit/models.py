@@ -9,6 +9,7 @@ include it. A summary is ready ``summary_delay_seconds`` after it was requested.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -66,6 +67,22 @@ class BreakoutRoom:
 
 def _overlap(start: float, end: float, other_start: float, other_end: float) -> float:
     return max(0.0, min(end, other_end) - max(start, other_start))
+
+
+def _peak(intervals: list[tuple[float, float]]) -> int:
+    """The most intervals open at one moment; one that ends as another starts does not overlap it."""
+    changes = sorted([(start, 1) for start, end in intervals if end > start]
+                     + [(end, -1) for start, end in intervals if end > start])
+    best = current = 0
+    for _moment, delta in changes:
+        current += delta
+        best = max(best, current)
+    return best
+
+
+def _until(end: float, now: float) -> float:
+    """Where a presence ends as far as ``now`` knows: still open (without end) if it has not ended yet."""
+    return end if end <= now else math.inf
 
 
 def minutes(seconds: float) -> float:
@@ -126,16 +143,7 @@ class Session(Revisioned):
         return sum(1 for p in self.participants if self.in_main_room(p, now))
 
     def max_concurrent(self, now: float) -> int:
-        changes: list[tuple[float, int]] = []
-        for participant in self.joined(now):
-            changes.append((participant.joined_at, 1))
-            if participant.left_at <= now:
-                changes.append((participant.left_at, -1))
-        best = current = 0
-        for _at, delta in sorted(changes, key=lambda change: (change[0], change[1])):
-            current += delta
-            best = max(best, current)
-        return best
+        return _peak([(p.joined_at, _until(p.left_at, now)) for p in self.joined(now)])
 
     def updated_at(self, now: float) -> int:
         moments = [p.joined_at for p in self.participants if p.joined_at <= now]
@@ -157,10 +165,8 @@ class Session(Revisioned):
 
     def room_max_concurrent(self, index: int, now: float) -> int:
         room = self.breakout_rooms[index]
-        if now < room.opens_at:
-            return 0
-        return sum(1 for p in self.room_members(index)
-                   if _overlap(p.joined_at, p.left_at, room.opens_at, room.closes_at) > 0 and p.joined_at <= now)
+        return _peak([(max(p.joined_at, room.opens_at), _until(min(p.left_at, room.closes_at), now))
+                      for p in self.room_members(index) if max(p.joined_at, room.opens_at) <= now])
 
 
 @dataclass(frozen=True)
