@@ -144,7 +144,7 @@ class Validator:
         if spec_body is None:
             return None, []
         body_pointer = f"#/paths/{escape_pointer(op.path)}/{op.method.lower()}/requestBody"
-        if not body.strip():
+        if not body:  # only a truly empty body is "no body"; whitespace is malformed JSON
             if spec_body.required:
                 return None, [Violation("body", f"{body_pointer}/required", "a request body is required")]
             return None, []
