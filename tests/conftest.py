@@ -11,6 +11,8 @@ from simulator.app import create_app
 from simulator.testing.server import ThreadedServer
 from tests.support import Sim, make_settings
 
+pytest_plugins = ["pytester"]
+
 _names = itertools.count(1)
 
 # CI runs property-based and schemathesis tests with a fixed seed so a red run reproduces exactly;

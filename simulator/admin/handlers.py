@@ -123,6 +123,16 @@ def clear_journal(call: Call) -> Reply:
     return Reply(None, status=204)
 
 
+def get_coverage(call: Call) -> Reply:
+    namespace = call.namespace
+    return Reply({"namespace": namespace.name, "vendors": namespace.coverage.report(call.registry.catalog)})
+
+
+def clear_coverage(call: Call) -> Reply:
+    call.namespace.coverage.clear()
+    return Reply(None, status=204)
+
+
 def list_namespaces(call: Call) -> Reply:
     return Reply({"namespaces": call.registry.names()})
 
@@ -152,6 +162,8 @@ HANDLERS = {
     "advanceClock": advance_clock,
     "getJournal": get_journal,
     "clearJournal": clear_journal,
+    "getCoverage": get_coverage,
+    "clearCoverage": clear_coverage,
     "listNamespaces": list_namespaces,
     "getNamespace": get_namespace,
     "deleteNamespace": delete_namespace,

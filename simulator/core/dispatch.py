@@ -197,12 +197,18 @@ class Dispatcher:
             call.principal = _authenticate(binding, call)
             if checked.violations and not self.lenient:
                 raise InvalidRequest(checked.violations)
+            for name in checked.invalid_optional:  # lenient: an unusable optional value is as if absent
+                call.params.pop(name, None)
             reply = binding.handler(call)
         except SimulatorError as error:
             reply = errors.render(error)
-        except Exception as bug:  # a bug in the simulator: answer in the vendor's shape and say so
-            logger.exception("unhandled error serving %s %s", scope["method"], path)
-            reply = errors.render(SimulatorError(f"Simulator bug: {type(bug).__name__}: {bug}", 500))
+        except Exception as bug:
+            violations = scope.get("sim.violations")
+            if violations:  # lenient mode tried to serve a request it could not: name what is wrong with it
+                reply = errors.render(InvalidRequest(violations))
+            else:  # a bug in the simulator: answer in the vendor's shape and say so
+                logger.exception("unhandled error serving %s %s", scope["method"], path)
+                reply = errors.render(SimulatorError(f"Simulator bug: {type(bug).__name__}: {bug}", 500))
         return reply, binding
 
     def _render(self, reply: Reply, binding: Binding | None, headers: dict[str, str],

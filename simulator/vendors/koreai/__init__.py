@@ -37,6 +37,7 @@ def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 PLUGIN = VendorPlugin(
     name="koreai",
+    seed_path="/_sim/koreai/calls",
     spec_file="koreai.yaml",
     prefixes=("/api/public/bot/", "/api/getMediaStream/"),
     handlers=HANDLERS,

@@ -26,6 +26,7 @@ def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 PLUGIN = VendorPlugin(
     name="realtimekit",
+    client_base="/client/v4",
     spec_file="realtimekit.yaml",
     prefixes=("/client/v4/",),
     handlers=HANDLERS,
