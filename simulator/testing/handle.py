@@ -80,14 +80,19 @@ class SimulatorHandle:
     """One test's namespace. ``base_url(vendor)`` is what to give the client under test."""
 
     def __init__(self, server_url: str, namespace: str, credentials: dict[str, list[dict[str, Any]]],
-                 client_bases: dict[str, str], seed_paths: dict[str, str | None]):
+                 client_bases: dict[str, str], seed_paths: dict[str, str | None],
+                 transport: httpx.BaseTransport | None = None):
         self.server_url = server_url.rstrip("/")
         self.namespace = namespace
         self.url = f"{self.server_url}/_ns/{namespace}"
         self.credentials = credentials
         self._client_bases = client_bases
         self._seed_paths = seed_paths
-        self.http = httpx.Client(base_url=self.url, timeout=30)
+        # A shared transport (and no proxy lookup) keeps a handle cheap: building an httpx client from
+        # scratch loads a CA bundle, ~30 ms, which would dominate a test's cost.
+        self._owns_transport = transport is None
+        self.http = httpx.Client(base_url=self.url, timeout=30, transport=transport or httpx.HTTPTransport(),
+                                 trust_env=False)
         self.clock = ClockHandle(self.http)
         self.journal = JournalHandle(self.http)
 
@@ -119,4 +124,5 @@ class SimulatorHandle:
     def close(self, delete: bool = True) -> None:
         if delete:
             self.http.delete(f"/_sim/namespaces/{self.namespace}")  # 404 when the test never used it
-        self.http.close()
+        if self._owns_transport:
+            self.http.close()

@@ -57,6 +57,7 @@ class SimulatorServer:
     client_bases: dict[str, str]
     seed_paths: dict[str, str | None]
     worker: str
+    transport: Any = None  # one httpx transport (connection pool) for every test's handle
 
     def new_namespace(self, counter: itertools.count[int]) -> str:
         # worker and process keep names apart when several sessions share one simulator (--simulator-url)
@@ -88,6 +89,10 @@ def simulator_server(pytestconfig: pytest.Config) -> Iterator[SimulatorServer]:
     loaded = load_fixtures(settings.fixtures)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
+    import httpx
+
+    transport = httpx.HTTPTransport()
+
     def described(url: str) -> SimulatorServer:
         return SimulatorServer(
             url=url.rstrip("/"),
@@ -95,14 +100,18 @@ def simulator_server(pytestconfig: pytest.Config) -> Iterator[SimulatorServer]:
             client_bases={p.name: p.client_base for p in VENDORS},
             seed_paths={p.name: p.seed_path for p in VENDORS},
             worker=worker,
+            transport=transport,
         )
 
     external = _option(pytestconfig, "simulator_url")
-    if external:
-        yield described(external)
-        return
-    with ThreadedServer(create_app(settings)) as server:
-        yield described(server.url)
+    try:
+        if external:
+            yield described(external)
+            return
+        with ThreadedServer(create_app(settings)) as server:
+            yield described(server.url)
+    finally:
+        transport.close()
 
 
 _counter = itertools.count(1)
@@ -115,6 +124,6 @@ def simulator(simulator_server: SimulatorServer) -> Iterator[SimulatorHandle]:
 
     handle = SimulatorHandle(simulator_server.url, simulator_server.new_namespace(_counter),
                              simulator_server.credentials, simulator_server.client_bases,
-                             simulator_server.seed_paths)
+                             simulator_server.seed_paths, simulator_server.transport)
     yield handle
     handle.close()
