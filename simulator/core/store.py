@@ -108,11 +108,17 @@ class Namespace:
         self.clock = Clock(self._config.clock_start, self._config.clock_frozen)
         self.webhooks = WebhookSender(self.queue, self.clock.timestamp, self.journal, self._config.webhook_policy)
 
+    def _live(self) -> dict[int, Any]:
+        """Objects a copy of the state must share with the namespace, not duplicate."""
+        return {id(obj): obj for obj in (self.clock, self.queue, self.webhooks, self.journal, self._signer)}
+
     def snapshot(self) -> dict[str, Any]:
-        return copy.deepcopy(self._states)
+        """A copy of every vendor's records (pending timed effects are not part of it)."""
+        return copy.deepcopy(self._states, memo=self._live())
 
     def restore(self, snapshot: dict[str, Any]) -> None:
-        self._states = copy.deepcopy(snapshot)
+        """Put records from :meth:`snapshot` back; they keep using this namespace's clock and queue."""
+        self._states = copy.deepcopy(snapshot, memo=self._live())
 
 
 class Registry:

@@ -113,3 +113,23 @@ def test_server_wide_operations_do_not_create_the_namespace_they_are_called_in(s
     assert httpx.get(f"{server.url}/_ns/{name}/_sim/namespaces/{name}").status_code == 200
     assert httpx.delete(f"{server.url}/_ns/{name}/_sim/namespaces/{name}").status_code == 204
     assert httpx.get(f"{server.url}/_ns/{name}/_sim/namespaces/{name}").status_code == 404
+
+
+def test_snapshot_and_restore_keep_the_namespace_clock() -> None:
+    from simulator.app import create_app
+    from tests.support import make_settings, prevail_token
+    from tests.vendors.prevail.helpers import new_request
+
+    app = create_app(make_settings())
+    namespace = app.state.registry.get("default")
+    backend = namespace.state("prevail")
+    baseline = namespace.snapshot()
+    with ThreadedServer(app) as server:
+        headers = {"Authorization": f"Bearer {prevail_token()}"}
+        httpx.post(f"{server.url}/api/v1/session_requests", json=new_request(), headers=headers)
+        assert httpx.get(f"{server.url}/api/v1/session_requests", headers=headers).json()["pagy"]["count"] == 73
+        namespace.restore(baseline)
+        assert httpx.get(f"{server.url}/api/v1/session_requests", headers=headers).json()["pagy"]["count"] == 72
+        restored = namespace.state("prevail")
+        assert restored is not backend and restored.ctx.clock is namespace.clock
+        assert restored.ctx.queue is namespace.queue
