@@ -7,7 +7,9 @@ FROM ${BASE_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    SIM_HOST=0.0.0.0 \
+    SIM_PORT=8000
 
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -20,6 +22,7 @@ RUN pip install --no-cache-dir . \
 USER 10001
 WORKDIR /home/simulator
 EXPOSE 8000
+# The server and its health check both take the port from SIM_PORT (and the interface from SIM_HOST).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/_sim/health', timeout=2).status != 200)"]
-CMD ["simulator", "serve", "--host", "0.0.0.0", "--port", "8000"]
+    CMD ["python", "-c", "import os, sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:%s/_sim/health' % os.environ.get('SIM_PORT', '8000'), timeout=2).status != 200)"]
+CMD ["simulator", "serve"]

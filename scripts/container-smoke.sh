@@ -23,14 +23,12 @@ build_args=(--build-arg "BASE_IMAGE=$base" -t "$tag")
 
 run_args=(-d)
 if [[ $network == host ]]; then
-  run_args+=(--network host)
-  command_args=(simulator serve --host 127.0.0.1 --port "$port")
+  run_args+=(--network host -e SIM_HOST=127.0.0.1 -e "SIM_PORT=$port")
 else
   [[ -n $network ]] && run_args+=(--network "$network")
   run_args+=(-p "127.0.0.1:$port:8000")
-  command_args=()
 fi
-container=$("$engine" run "${run_args[@]}" "$tag" "${command_args[@]}")
+container=$("$engine" run "${run_args[@]}" "$tag")
 trap '"$engine" rm -f "$container" >/dev/null 2>&1 || true' EXIT
 url="http://127.0.0.1:$port"
 

@@ -179,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"simulator: {error}", file=sys.stderr)
         return 2
     if args.command == "serve":
+        if not settings.fixtures.is_file():
+            print(f"simulator: fixtures file not found: {settings.fixtures}", file=sys.stderr)
+            return 2
         return serve(settings)
     if args.command == "report":
         return report(args)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from simulator.core import paths
 from simulator.core.clock import parse_instant
 
 OVERFLOW_MODES = ("empty_page", "last_page", "exception")
@@ -15,12 +16,8 @@ WEBHOOK_POLICIES = ("any", "loopback")
 
 
 def default_fixtures() -> Path:
-    here = Path(__file__).resolve().parents[1] / "fixtures" / "default.yaml"
-    if here.is_file():
-        return here
-    import sys
-
-    return Path(sys.prefix) / "share" / "vendor-api-simulator" / "fixtures" / "default.yaml"
+    found = paths.find("fixtures")
+    return (found or paths.candidates("fixtures")[0]) / "default.yaml"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ def test_dockerfile_promises() -> None:
     user = next(line.split()[1] for line in DOCKERFILE.splitlines() if line.startswith("USER "))
     assert user.isdigit() and user != "0"
     assert "HEALTHCHECK" in DOCKERFILE and "/_sim/health" in DOCKERFILE
-    assert '"--host", "0.0.0.0", "--port", "8000"' in DOCKERFILE
+    assert "SIM_HOST=0.0.0.0" in DOCKERFILE and "SIM_PORT=8000" in DOCKERFILE
+    assert 'CMD ["simulator", "serve"]' in DOCKERFILE
 
 
 def test_smoke_script_is_valid_bash_and_takes_a_base_image() -> None:

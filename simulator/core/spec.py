@@ -7,13 +7,14 @@ absolute from the host root (``/client/v4/accounts/...``), so a route is exactly
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from simulator.core import paths
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -23,17 +24,14 @@ class SpecError(Exception):
 
 
 def specs_dir() -> Path:
-    """Where the YAML specs live: beside the package in a checkout, or in the install's share/."""
+    """Where the YAML specs live (``SIMULATOR_SPECS_DIR`` overrides)."""
     override = os.environ.get("SIMULATOR_SPECS_DIR")
-    candidates = [Path(override)] if override else []
-    candidates += [
-        Path(__file__).resolve().parents[2] / "specs",
-        Path(sys.prefix) / "share" / "vendor-api-simulator" / "specs",
-    ]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    raise SpecError(f"no specs directory found (looked in {', '.join(map(str, candidates))})")
+    if override:
+        return Path(override)
+    found = paths.find("specs")
+    if found is None:
+        raise SpecError(f"no specs directory found (looked in {', '.join(map(str, paths.candidates('specs')))})")
+    return found
 
 
 def escape_pointer(token: str) -> str:
