@@ -6,10 +6,10 @@ from typing import Any
 
 from simulator.core.auth import bearer_token, verify_hs256
 from simulator.core.dispatch import Call, Reply
+from simulator.core.downloads import s3_missing, s3_rejection, s3_url
 from simulator.core.errors import InvalidRequest, Unauthorized, Violation
 from simulator.core.pagination import pagy
 from simulator.core.render import rendered
-from simulator.core.signing import UrlRejected, s3_error_xml
 from simulator.vendors.prevail import materials, seed, timezones
 from simulator.vendors.prevail.models import Organisation, PrevailBackend, Session, SessionRequest
 
@@ -121,13 +121,12 @@ def session_recordings(call: Call) -> Reply:
     views = []
     for index, recording in enumerate(backend.recordings(session)):
         path = _file_path(session, index, recording.filename)
-        query = backend.ctx.signer.s3_query(f"{call.namespace.name}:{path}", call.now(), RECORDING_TTL)
         views.append({
             "filename": recording.filename,
             "type": "audio",
             "size": f"{recording.size} bytes",
             "user": recording.user,
-            "presigned_url": f"{call.base_url}{path}?{query}",
+            "presigned_url": s3_url(call, backend.ctx.signer, path, call.now(), RECORDING_TTL),
             "created_at": timezones.server_timestamp(recording.created_at),
         })
     return Reply({"recordings": views})
@@ -150,16 +149,14 @@ def download_file(call: Call) -> Reply:
     backend: PrevailBackend = call.backend
     object_id, filename = call.params["object_id"], call.params["filename"]
     path = f"/_sim/files/prevail/{object_id}/{filename}"
-    try:
-        backend.ctx.signer.verify_s3(f"{call.namespace.name}:{path}", call.query, call.now())
-    except UrlRejected as rejected:
-        return Reply(s3_error_xml(rejected.code, rejected.message, path), status=403, media_type="application/xml")
+    rejected = s3_rejection(call, backend.ctx.signer, path)
+    if rejected is not None:
+        return rejected
     remote_id, _, index = object_id.rpartition("-")
     session = backend.sessions.get(remote_id)
     recordings = backend.recordings(session) if session else []
     if not index.isdigit() or int(index) >= len(recordings) or recordings[int(index)].filename != filename:
-        return Reply(s3_error_xml("NoSuchKey", "The specified key does not exist.", path), status=404,
-                     media_type="application/xml")
+        return s3_missing(path)
     recording = recordings[int(index)]
     return Reply(materials.recording_blob(f"{backend.ctx.source.seed}:{object_id}", recording.size, filename))
 

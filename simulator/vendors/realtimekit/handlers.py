@@ -7,9 +7,9 @@ from typing import Any
 from simulator.core.auth import bearer_token
 from simulator.core.clock import parse_instant
 from simulator.core.dispatch import Call, Reply
+from simulator.core.downloads import s3_missing, s3_rejection, s3_url
 from simulator.core.errors import InvalidRequest, Unauthorized, Violation
 from simulator.core.pagination import OffsetPage, offset_page
-from simulator.core.signing import UrlRejected, s3_error_xml
 from simulator.vendors.realtimekit import materials, reports
 from simulator.vendors.realtimekit.models import (
     DEFAULT_PER_PAGE,
@@ -129,8 +129,8 @@ def _download_url(call: Call, backend: RealtimeKitBackend, session: Session, fil
     """A signed URL to the simulator's copy of the file, and the instant it expires."""
     path = f"{FILES_PREFIX}/{session.id}/{filename}"
     signed_at = int(call.now())
-    query = backend.ctx.signer.s3_query(f"{call.namespace.name}:{path}", signed_at, backend.download_ttl)
-    return f"{call.base_url}{path}?{query}", stamp(signed_at + backend.download_ttl)
+    url = s3_url(call, backend.ctx.signer, path, signed_at, backend.download_ttl)
+    return url, stamp(signed_at + backend.download_ttl)
 
 
 def get_session_chat(call: Call) -> Reply:
@@ -186,16 +186,12 @@ def download_file(call: Call) -> Reply:
     backend: RealtimeKitBackend = call.backend
     session_id, filename = call.params["session_id"], call.params["filename"]
     path = f"{FILES_PREFIX}/{session_id}/{filename}"
-    try:
-        backend.ctx.signer.verify_s3(f"{call.namespace.name}:{path}", call.query, call.now())
-    except UrlRejected as rejected:
-        return Reply(s3_error_xml(rejected.code, rejected.message, path), status=403, media_type="application/xml")
+    rejected = s3_rejection(call, backend.ctx.signer, path)
+    if rejected is not None:
+        return rejected
     session = backend.sessions.get(session_id)
     content = _file(backend, session, filename, call.now()) if session is not None else None
-    if content is None:
-        return Reply(s3_error_xml("NoSuchKey", "The specified key does not exist.", path), status=404,
-                     media_type="application/xml")
-    return Reply(content)
+    return s3_missing(path) if content is None else Reply(content)
 
 
 HANDLERS = {
