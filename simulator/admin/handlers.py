@@ -140,7 +140,12 @@ def get_namespace(call: Call) -> Reply:
 
 
 def delete_namespace(call: Call) -> Reply:
-    call.registry.delete(call.params["name"])
+    name = call.params["name"]
+    if name == call.namespace.name and call.registry.find(name) is not None:
+        # The very next request in it would bring it back, so deleting it would not stick: say so.
+        raise Conflict(f"Namespace {name!r} is the one this request runs in; delete it from another namespace "
+                       "(X-Sim-Namespace or /_ns/NAME/), or reset it with POST /_sim/reset", "namespace_in_use")
+    call.registry.delete(name)
     return Reply(None, status=204)
 
 

@@ -79,8 +79,9 @@ def _unicode_tokens(text: str) -> list[str]:
     boundaries, wordlike = _unicode_words
     # Lucene lowercases code point by code point (simple case mapping): U+0130 becomes 'i', a final
     # capital sigma becomes the ordinary small sigma.
-    return ["".join(char.lower()[0] for char in segment)
-            for segment in boundaries.split(text) if segment and wordlike.search(segment)]
+    # `regex` keeps a leading apostrophe on a word ("'a"); UAX#29 joins one only between two letters.
+    segments = (segment.lstrip("'") for segment in boundaries.split(text))
+    return ["".join(char.lower()[0] for char in segment) for segment in segments if wordlike.search(segment)]
 
 
 def keyword_value(value: Any) -> str:
@@ -324,37 +325,52 @@ def _scalars(value: Any, found: list[Any]) -> None:
 def project(document: MappingType[str, Any], includes: list[str]) -> dict[str, Any]:
     """Elasticsearch ``_source`` includes: a path keeps its whole subtree; objects and arrays emptied by
     the filter are dropped, except where the path itself is included."""
-    return _project_object(document, "", includes)
+    tree: dict[str, Any] = {}
+    for include in includes:
+        node = tree
+        parts = include.split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if child is True:
+                break
+            node = child
+        else:
+            node[parts[-1]] = True
+    return _project_object(document, tree)
 
 
-def _included(path: str, includes: list[str]) -> bool:
-    return any(path == include or path.startswith(include + ".") for include in includes)
+def _subtree(tree: dict[str, Any], key: str) -> Any:
+    """The part of the include tree under a key (a dotted key walks several levels)."""
+    node: Any = tree
+    for part in key.split(".") if "." in key else (key,):
+        if node is True:
+            return True
+        node = node.get(part)
+        if node is None:
+            return None
+    return node
 
 
-def _leads_to(path: str, includes: list[str]) -> bool:
-    return any(include.startswith(path + ".") for include in includes)
-
-
-def _project_object(node: MappingType[str, Any], prefix: str, includes: list[str]) -> dict[str, Any]:
+def _project_object(node: MappingType[str, Any], tree: dict[str, Any]) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for key, value in node.items():
-        path = f"{prefix}{key}"
-        if _included(path, includes):
+        sub = _subtree(tree, key)
+        if sub is True:
             kept[key] = value
-        elif _leads_to(path, includes) and isinstance(value, dict | list):
-            inner = _project_value(value, path, includes)
+        elif sub is not None and isinstance(value, dict | list):
+            inner = _project_value(value, sub)
             if inner:
                 kept[key] = inner
     return kept
 
 
-def _project_value(value: Any, path: str, includes: list[str]) -> Any:
+def _project_value(value: Any, tree: dict[str, Any]) -> Any:
     if isinstance(value, dict):
-        return _project_object(value, path + ".", includes)
+        return _project_object(value, tree)
     kept: list[Any] = []
     for item in value:
         if isinstance(item, dict | list):
-            inner = _project_value(item, path, includes)
+            inner = _project_value(item, tree)
             if inner:
                 kept.append(inner)
     return kept

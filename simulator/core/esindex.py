@@ -14,6 +14,7 @@ more tombstones than live documents.
 
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -83,7 +84,9 @@ class _Numbers:
 
 
 class Index:
-    def __init__(self) -> None:
+    def __init__(self, compressed: bool = False) -> None:
+        """``compressed``: sources are given zlib-compressed (and kept so); :meth:`source` inflates them."""
+        self._compressed = compressed
         self._sources: list[bytes | None] = []
         self._live: set[int] = set()
         self._terms: dict[str, dict[Any, int | list[int]]] = {}
@@ -148,10 +151,11 @@ class Index:
 
     # reading --------------------------------------------------------------------------------------
     def source(self, slot: int) -> bytes:
+        """A document's JSON as stored."""
         source = self._sources[slot]
         if source is None:
             raise KeyError(slot)
-        return source
+        return zlib.decompress(source) if self._compressed else source
 
     def __len__(self) -> int:
         return len(self._live)

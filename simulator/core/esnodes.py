@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from simulator.core.esfields import Analyzed, analyze_text, keyword_value
 
 CHECK_EACH = 8  # check candidates one by one when there are this many times fewer of them than postings
+VERIFY_COST = 50  # a phrase candidate is read back from its stored source: that many posting look-ups
 
 
 class Searchable(Protocol):
@@ -288,7 +289,8 @@ class PhraseNode(Node):
                 if any(self._in(analyze_text(keyword_value(v))) for v in index.stored_values(slot, self.field))}
 
     def cost(self, index: Searchable) -> int:
-        return self._all.cost(index)
+        # Each candidate is read back from its stored source: let cheaper clauses narrow them first.
+        return self._all.cost(index) * VERIFY_COST
 
     def select(self, index: Searchable) -> set[int]:
         return self._verified(index, self._all.select(index))

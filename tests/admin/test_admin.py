@@ -103,3 +103,9 @@ def test_namespace_inspection_shows_seeded_vendors_and_pending_effects(sim: Sim)
     assert view["pending"] and view["pending"][0]["due"] == "2025-01-20T16:00:00.000Z"
     assert "auto-schedule" in view["pending"][0]["what"]
     assert sim.http.get("/_sim/namespaces/never-made-this-one").status_code == 404
+
+
+def test_the_namespace_a_request_runs_in_cannot_be_deleted_from_itself(sim: Sim) -> None:
+    response = sim.http.delete(f"/_sim/namespaces/{sim.namespace}")
+    assert response.status_code == 409 and "runs in" in response.json()["error"]["message"]
+    assert sim.http.get(f"/_sim/namespaces/{sim.namespace}").status_code == 200

@@ -68,7 +68,7 @@ class Sessions:
     """One account's documents: the index, and the slot of each session id."""
 
     def __init__(self) -> None:
-        self.index = Index()
+        self.index = Index(compressed=True)
         self.slots: dict[str, int] = {}
 
     def put(self, prepared: Prepared) -> int:
@@ -80,7 +80,7 @@ class Sessions:
         return slot
 
     def source(self, slot: int) -> bytes:
-        return zlib.decompress(self.index.source(slot))
+        return self.index.source(slot)
 
 
 class VonageBackend:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from simulator.vendors.vonage.models import VonageBackend
 
 DAY = 86_400
+SHARED_UP_TO = 5_000  # accounts with at most this many seeded conversations share them between namespaces
 TODAY_SHARE = 0.02  # of the ended calls, the share placed earlier on the clock's own day
 _made: dict[tuple[Any, ...], list[tuple[Prepared, Prepared | None, float]]] = {}
 
@@ -32,9 +33,11 @@ def populate(backend: VonageBackend) -> None:
         key = (ctx.source.seed, ctx.clock.start, account, history, agents)
         made = _made.get(key)
         if made is None:
-            if len(_made) >= 4:
-                _made.pop(next(iter(_made)))
-            made = _made[key] = list(sessions_for(backend, account, history, agents))
+            made = sessions_for(backend, account, history, agents)
+            if account.seed_sessions <= SHARED_UP_TO:  # larger sets would hold too much memory between uses
+                if len(_made) >= 4:
+                    _made.pop(next(iter(_made)))
+                _made[key] = made
         for prepared, final, ends_at in made:
             backend.add_seeded(account.account_id, prepared, final, ends_at)
 
