@@ -295,33 +295,6 @@ def _collect_list(items: list[Any], path: str, leaves: dict[str, list[Any]], obj
                 found.append(item)
 
 
-def field_values(node: Any, path: str) -> list[Any]:
-    """The scalars a document holds at a dotted path (arrays flattened; dotted keys count as nesting)."""
-    found: list[Any] = []
-    _values_at(node, path, found)
-    return found
-
-
-def _values_at(node: Any, path: str, found: list[Any]) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _values_at(item, path, found)
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key == path:
-                _scalars(value, found)
-            elif path.startswith(f"{key}."):
-                _values_at(value, path[len(key) + 1:], found)
-
-
-def _scalars(value: Any, found: list[Any]) -> None:
-    if isinstance(value, list):
-        for item in value:
-            _scalars(item, found)
-    elif value is not None and not isinstance(value, dict):
-        found.append(value)
-
-
 def project(document: MappingType[str, Any], includes: list[str]) -> dict[str, Any]:
     """Elasticsearch ``_source`` includes: a path keeps its whole subtree; objects and arrays emptied by
     the filter are dropped, except where the path itself is included."""

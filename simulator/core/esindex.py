@@ -20,9 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
-from simulator.core.esfields import NUMERIC, TEXT, Analyzed, field_values
+from simulator.core.esfields import NUMERIC, TEXT, Analyzed
 from simulator.core.esfields import Mapping as FieldMapping
 from simulator.core.esnodes import Node
 from simulator.core.esquery import QueryError
@@ -92,6 +90,8 @@ class Index:
         self._terms: dict[str, dict[Any, int | list[int]]] = {}
         self._numbers: dict[str, _Numbers] = {}
         self._present: dict[str, list[int]] = {}
+        # Per slot, the distinct token sequences of each text field: phrases are checked against them.
+        self._texts: list[dict[str, tuple[tuple[str, ...], ...]] | None] = []
         self._dead = 0
         self._cache: dict[tuple[str, Any], Any] = {}
 
@@ -100,6 +100,9 @@ class Index:
         slot = len(self._sources)
         self._sources.append(source)
         self._live.add(slot)
+        texts = {field: tuple(dict.fromkeys(values)) for field, (kind, values) in analyzed.items()
+                 if kind == TEXT and values}
+        self._texts.append(texts or None)
         for field, (kind, values) in analyzed.items():
             if not values:
                 continue
@@ -127,6 +130,7 @@ class Index:
             return
         self._live.remove(slot)
         self._sources[slot] = None
+        self._texts[slot] = None
         self._dead += 1
         self._cache.clear()
         if self._dead > 1000 and self._dead > len(self._live):
@@ -194,8 +198,9 @@ class Index:
     def live_count(self) -> int:
         return len(self._live)
 
-    def stored_values(self, slot: int, field: str) -> list[Any]:
-        return field_values(orjson.loads(self.source(slot)), field)
+    def token_values(self, slot: int, field: str) -> Sequence[Sequence[str]]:
+        texts = self._texts[slot]
+        return texts.get(field, ()) if texts else ()
 
     def _cached(self, key: tuple[str, Any], build: Callable[[], Any]) -> Any:
         found = self._cache.get(key)

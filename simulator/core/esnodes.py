@@ -13,10 +13,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from simulator.core.esfields import Analyzed, analyze_text, keyword_value
+from simulator.core.esfields import Analyzed
 
 CHECK_EACH = 8  # check candidates one by one when there are this many times fewer of them than postings
-VERIFY_COST = 50  # a phrase candidate is read back from its stored source: that many posting look-ups
+VERIFY_COST = 4  # checking a phrase candidate's positions, in posting look-ups
 
 
 class Searchable(Protocol):
@@ -29,7 +29,7 @@ class Searchable(Protocol):
     def fields_under(self, prefix: str) -> list[str]: ...
     def live(self) -> set[int]: ...
     def live_count(self) -> int: ...
-    def stored_values(self, slot: int, field: str) -> list[Any]: ...
+    def token_values(self, slot: int, field: str) -> Sequence[Sequence[str]]: ...
 
 
 def has(posting: Sequence[int], slot: int) -> bool:
@@ -284,12 +284,11 @@ class PhraseNode(Node):
         return bool(entry) and any(self._in(tokens) for tokens in entry[1])  # type: ignore[index]
 
     def _verified(self, index: Searchable, slots: set[int]) -> set[int]:
-        # Positions are not indexed: the stored values of the candidates are analysed again.
-        return {slot for slot in slots
-                if any(self._in(analyze_text(keyword_value(v))) for v in index.stored_values(slot, self.field))}
+        # Candidates hold every token; the index keeps each text value's tokens in order to check adjacency.
+        return {slot for slot in slots if any(self._in(tokens) for tokens in index.token_values(slot, self.field))}
 
     def cost(self, index: Searchable) -> int:
-        # Each candidate is read back from its stored source: let cheaper clauses narrow them first.
+        # Checking positions costs more than a posting look-up: let cheaper clauses narrow the candidates first.
         return self._all.cost(index) * VERIFY_COST
 
     def select(self, index: Searchable) -> set[int]:

@@ -20,7 +20,6 @@ from simulator.core.esfields import (
     MappingConflict,
     _unicode_tokens,
     analyze_text,
-    field_values,
     project,
 )
 
@@ -107,12 +106,6 @@ def test_numbers_coerce_like_elasticsearch() -> None:
     assert analyzed["d"] == (DOUBLE, [1.5])
     assert analyzed["k"] == (KEYWORD, ["5", "true", "1.5"])
     assert analyzed["b"] == ("boolean", [True, False, False])
-
-
-def test_field_values_reads_stored_documents() -> None:
-    document = {"a": [{"b": "x"}, {"b": ["y", None]}], "c.d": "dotted", "c": {"d": "nested"}}
-    assert field_values(document, "a.b") == ["x", "y"]
-    assert sorted(field_values(document, "c.d")) == ["dotted", "nested"]
 
 
 def test_project_keeps_subtrees_and_drops_what_is_emptied() -> None:
