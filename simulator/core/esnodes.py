@@ -276,8 +276,16 @@ class PhraseNode(Node):
         self._all = MatchNode(field, tokens, len(tokens))
 
     def _in(self, tokens: Sequence[str]) -> bool:
-        width = len(self.tokens)
-        return any(tuple(tokens[i:i + width]) == self.tokens for i in range(len(tokens) - width + 1))
+        first, width = self.tokens[0], len(self.tokens)
+        start = 0
+        while True:
+            try:
+                at = tokens.index(first, start)
+            except ValueError:
+                return False
+            if tuple(tokens[at:at + width]) == self.tokens:
+                return True
+            start = at + 1
 
     def matches(self, doc: Analyzed) -> bool:
         entry = doc.get(self.field)
