@@ -17,7 +17,7 @@ COPY fixtures ./fixtures
 RUN pip install --no-cache-dir . \
     && useradd --create-home --uid 10001 simulator
 
-USER simulator
+USER 10001
 WORKDIR /home/simulator
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

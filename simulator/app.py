@@ -28,9 +28,9 @@ from simulator.core.store import DEFAULT_NAMESPACE, Registry, StoreConfig
 from simulator.core.validation import Validator
 from simulator.core.webhooks import close_client
 from simulator.settings import Settings
-from simulator.vendors import prevail, vonage
+from simulator.vendors import koreai, prevail, realtimekit, vonage
 
-VENDORS: tuple[VendorPlugin, ...] = (prevail.PLUGIN, vonage.PLUGIN)
+VENDORS: tuple[VendorPlugin, ...] = (prevail.PLUGIN, koreai.PLUGIN, realtimekit.PLUGIN, vonage.PLUGIN)
 ADMIN_PREFIX = "/_sim/"
 NAMESPACE_PREFIX = "/_ns/"
 
@@ -74,6 +74,9 @@ class NamespaceAndJournal:
         if namespace is None:
             return
         binding: Binding | None = scope.get("sim.operation")
+        if binding is not None:
+            namespace.coverage.record(binding.operation.operation_id, scope.get("sim.status", 0),
+                                      scope.get("sim.violations", ()), scope.get("sim.response_violations", ()))
         journal = namespace.journal
         journal.append(Entry(
             seq=journal.next_seq(), at=namespace.clock.timestamp(), kind="request", method=scope["method"],
@@ -105,6 +108,7 @@ def build_dispatcher(settings: Settings, vendors: tuple[VendorPlugin, ...] = VEN
     folder = specs_dir()
     for plugin in vendors:
         spec = Spec.load(folder / plugin.spec_file)
+        registry.catalog[plugin.name] = list(spec.operations)
         validator = Validator(spec)
         for op_id, handler in bind(spec, plugin.handlers).items():
             dispatcher.add(Binding(spec.by_id[op_id], handler, plugin.name, plugin.errors, plugin.verifiers,

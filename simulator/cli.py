@@ -22,6 +22,12 @@ def _instant(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text!r} ({error})") from None
 
 
+def _vendor_names() -> list[str]:
+    from simulator.app import VENDORS
+
+    return [plugin.name for plugin in VENDORS]
+
+
 def _token_vendors() -> list[str]:
     from simulator.app import VENDORS
 
@@ -53,6 +59,22 @@ def _parser() -> argparse.ArgumentParser:
     creds = commands.add_parser("credentials", help="development credentials of the loaded fixtures")
     creds.add_argument("--json", action="store_true", help="print JSON")
     creds.add_argument("--fixtures", type=Path)
+
+    report = commands.add_parser("report", help="contract coverage and spec violations of a namespace's traffic")
+    report.add_argument("--url", default="http://127.0.0.1:8000", help="the running simulator")
+    report.add_argument("--namespace", default="default", help="namespace whose traffic to report")
+    report.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    report.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
+
+    verify = commands.add_parser("verify", help="check a server (the real vendor or the simulator) against a spec")
+    verify.add_argument("vendor", choices=_vendor_names())
+    verify.add_argument("--base-url", required=True, help="e.g. https://prevail.ai or http://127.0.0.1:8000")
+    verify.add_argument("-H", "--header", action="append", default=[], metavar="NAME: VALUE",
+                        help="header sent with every request (credentials), repeatable")
+    verify.add_argument("--max-examples", type=int, default=25, help="examples per operation (default 25)")
+    verify.add_argument("--allow-writes", action="store_true", help="also exercise operations that change state")
+    verify.add_argument("--spec", type=Path, help="another copy of the vendor's spec (default: the bundled one)")
+    verify.add_argument("--seed", type=int, help="seed for reproducible runs")
 
     token = commands.add_parser("token", help="print a freshly signed JWT")
     token.add_argument("vendor", choices=_token_vendors())
@@ -101,6 +123,54 @@ def _print_credentials(found: dict[str, list[dict[str, Any]]]) -> None:
             print()
 
 
+def report(args: argparse.Namespace) -> int:
+    """Exit 0 when the traffic broke no rule, 1 when it did, 2 when the simulator cannot be asked."""
+    import httpx
+
+    from simulator.report import FORMATS, has_violations
+
+    try:
+        response = httpx.get(f"{args.url.rstrip('/')}/_sim/coverage", headers={"X-Sim-Namespace": args.namespace},
+                             timeout=30)
+    except httpx.HTTPError as error:
+        print(f"simulator: cannot reach {args.url}: {error}", file=sys.stderr)
+        return 2
+    if response.status_code != 200:
+        print(f"simulator: {args.url} answered {response.status_code}: {response.text[:500]}", file=sys.stderr)
+        return 2
+    coverage = response.json()
+    rendered = FORMATS[args.format](coverage)
+    if args.output:
+        args.output.write_text(rendered + "\n", encoding="utf-8")
+    else:
+        print(rendered)
+    return 1 if has_violations(coverage) else 0
+
+
+def verify(args: argparse.Namespace) -> int:
+    """Exit 0 when nothing drifted, 1 when something did, 2 when the check could not run."""
+    from simulator.app import VENDORS
+    from simulator.core.spec import specs_dir
+    from simulator.verify import render, run
+
+    plugin = next(p for p in VENDORS if p.name == args.vendor)
+    spec = args.spec or specs_dir() / plugin.spec_file
+    if not spec.is_file():
+        print(f"simulator: no spec at {spec}", file=sys.stderr)
+        return 2
+    try:
+        outcome = run(spec, args.base_url, args.header, args.max_examples, args.allow_writes, args.seed)
+    except RuntimeError as error:
+        print(f"simulator: {error}", file=sys.stderr)
+        return 2
+    if outcome.exit_code not in (0, 1) or not outcome.checked:
+        print(outcome.output[-4000:], file=sys.stderr)
+        print("simulator: the check could not run (see schemathesis's output above)", file=sys.stderr)
+        return 2
+    print(render(outcome, spec, args.base_url))
+    return 1 if outcome.drifted else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -110,6 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "serve":
         return serve(settings)
+    if args.command == "report":
+        return report(args)
+    if args.command == "verify":
+        return verify(args)
     if args.command == "credentials":
         found = all_credentials(settings)
         if args.json:

@@ -1,15 +1,25 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from simulator.app import create_app
 from simulator.testing.server import ThreadedServer
 from tests.support import Sim, make_settings
 
+pytest_plugins = ["pytester"]
+
 _names = itertools.count(1)
+
+# CI runs property-based and schemathesis tests with a fixed seed so a red run reproduces exactly;
+# local runs keep hypothesis's random exploration to find new failures.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ def test_journal_memory_stays_bounded_under_load() -> None:
     app = create_app(make_settings(journal_size=50))
     with ThreadedServer(app) as server, httpx.Client(base_url=server.url) as client:
         for _ in range(400):
-            client.get("/_sim/health")
+            client.get("/_sim/clock")
         body = client.get("/_sim/journal").json()
         assert body["capacity"] == 50 and len(body["entries"]) == 50
         assert body["entries"][-1]["seq"] == 400  # the newest are kept, oldest dropped

@@ -123,6 +123,16 @@ def clear_journal(call: Call) -> Reply:
     return Reply(None, status=204)
 
 
+def get_coverage(call: Call) -> Reply:
+    namespace = call.namespace
+    return Reply({"namespace": namespace.name, "vendors": namespace.coverage.report(call.registry.catalog)})
+
+
+def clear_coverage(call: Call) -> Reply:
+    call.namespace.coverage.clear()
+    return Reply(None, status=204)
+
+
 def list_namespaces(call: Call) -> Reply:
     return Reply({"namespaces": call.registry.names()})
 
@@ -140,12 +150,7 @@ def get_namespace(call: Call) -> Reply:
 
 
 def delete_namespace(call: Call) -> Reply:
-    name = call.params["name"]
-    if name == call.namespace.name and call.registry.find(name) is not None:
-        # The very next request in it would bring it back, so deleting it would not stick: say so.
-        raise Conflict(f"Namespace {name!r} is the one this request runs in; delete it from another namespace "
-                       "(X-Sim-Namespace or /_ns/NAME/), or reset it with POST /_sim/reset", "namespace_in_use")
-    call.registry.delete(name)
+    call.registry.delete(call.params["name"])
     return Reply(None, status=204)
 
 
@@ -157,6 +162,8 @@ HANDLERS = {
     "advanceClock": advance_clock,
     "getJournal": get_journal,
     "clearJournal": clear_journal,
+    "getCoverage": get_coverage,
+    "clearCoverage": clear_coverage,
     "listNamespaces": list_namespaces,
     "getNamespace": get_namespace,
     "deleteNamespace": delete_namespace,

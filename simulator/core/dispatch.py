@@ -47,7 +47,7 @@ class Reply:
 @dataclass
 class Call:
     operation: Operation
-    namespace: Namespace
+    namespace_name: str
     registry: Registry
     backend: Any
     params: dict[str, Any]
@@ -57,6 +57,11 @@ class Call:
     path: str
     scope: Any
     principal: Any = None
+
+    @property
+    def namespace(self) -> Namespace:
+        """The caller's namespace, created on first use (server-wide operations never touch it)."""
+        return self.registry.get(self.namespace_name)
 
     def now(self) -> float:
         return self.namespace.clock.timestamp()
@@ -167,10 +172,14 @@ class Dispatcher:
         errors = self._area(path)
         binding: Binding | None = None
         try:
-            namespace = self.registry.get(scope.get("sim.namespace", "default"))
-            namespace.tick()
             binding, path_params = self._match(scope["method"], path)
             errors = binding.errors
+            name = scope.get("sim.namespace", "default")
+            # Server-wide admin operations (health, namespace management) must not create the
+            # namespace they are called in: deleting "default" and then inspecting it is a 404.
+            namespace = None if binding.operation.extensions.get("x-sim-server-wide") else self.registry.get(name)
+            if namespace is not None:
+                namespace.tick()
             scope["sim.operation"] = binding
             raw_body = await _read_body(receive) if binding.operation.body is not None else b""
             raw_query: bytes = scope.get("query_string", b"")
@@ -180,20 +189,26 @@ class Dispatcher:
             )
             scope["sim.violations"] = checked.violations
             call = Call(
-                operation=binding.operation, namespace=namespace, registry=self.registry,
-                backend=namespace.state(binding.backend) if binding.backend else None,
+                operation=binding.operation, namespace_name=name, registry=self.registry,
+                backend=namespace.state(binding.backend) if namespace and binding.backend else None,
                 params=checked.params, body=checked.body, headers=headers,
                 query=dict(query_items), path=path, scope=scope,
             )
             call.principal = _authenticate(binding, call)
             if checked.violations and not self.lenient:
                 raise InvalidRequest(checked.violations)
+            for name in checked.invalid_optional:  # lenient: an unusable optional value is as if absent
+                call.params.pop(name, None)
             reply = binding.handler(call)
         except SimulatorError as error:
             reply = errors.render(error)
-        except Exception as bug:  # a bug in the simulator: answer in the vendor's shape and say so
-            logger.exception("unhandled error serving %s %s", scope["method"], path)
-            reply = errors.render(SimulatorError(f"Simulator bug: {type(bug).__name__}: {bug}", 500))
+        except Exception as bug:
+            violations = scope.get("sim.violations")
+            if violations:  # lenient mode tried to serve a request it could not: name what is wrong with it
+                reply = errors.render(InvalidRequest(violations))
+            else:  # a bug in the simulator: answer in the vendor's shape and say so
+                logger.exception("unhandled error serving %s %s", scope["method"], path)
+                reply = errors.render(SimulatorError(f"Simulator bug: {type(bug).__name__}: {bug}", 500))
         return reply, binding
 
     def _render(self, reply: Reply, binding: Binding | None, headers: dict[str, str],

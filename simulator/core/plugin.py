@@ -20,6 +20,8 @@ class VendorPlugin:
     errors: ErrorShape
     backend: BackendFactory
     admin_handlers: Mapping[str, Handler] = field(default_factory=dict)  # operations of specs/admin.yaml
+    client_base: str = ""  # what a client's base URL ends with: "/api/v1" (Prevail), "/client/v4" (Cloudflare)
+    seed_path: str | None = None  # admin operation that stores hand-made records, if the vendor has one
     # fixtures section -> development credentials, as `simulator credentials` prints them
     credentials: Callable[[Mapping[str, Any]], list[dict[str, Any]]] = lambda _fixtures: []
     # (fixtures section, tenant id or None, ttl seconds, now) -> signed token

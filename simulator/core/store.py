@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.core.clock import Clock
+from simulator.core.coverage import Coverage
 from simulator.core.errors import BadRequest, NotFound, TooManyRequests
 from simulator.core.journal import Journal
 from simulator.core.rand import SeededSource
 from simulator.core.schedule import DueQueue
 from simulator.core.signing import Signer
+from simulator.core.spec import Operation
 from simulator.core.webhooks import WebhookSender
 
 NAMESPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -65,6 +67,7 @@ class Namespace:
         self._factories = factories
         self._signer = signer
         self.journal = Journal(config.journal_size)
+        self.coverage = Coverage()
         self.queue = DueQueue()
         self.clock = Clock(config.clock_start, config.clock_frozen)
         self.webhooks = WebhookSender(self.queue, self.clock.timestamp, self.journal, self._config.webhook_policy)
@@ -120,6 +123,8 @@ class Registry:
         self.factories = factories
         self.signer = signer
         self._namespaces: dict[str, Namespace] = {}
+        # vendor -> its spec's operations, for coverage reports (filled in by the app)
+        self.catalog: dict[str, list[Operation]] = {}
 
     def get(self, name: str) -> Namespace:
         namespace = self._namespaces.get(name)
@@ -151,6 +156,10 @@ class Registry:
     def delete(self, name: str) -> None:
         self.existing(name)
         del self._namespaces[name]
+
+    def clear(self) -> None:
+        """Forget every namespace (they are created again, seeded, on next use)."""
+        self._namespaces.clear()
 
     def names(self) -> list[str]:
         return sorted(self._namespaces)

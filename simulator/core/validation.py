@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -29,6 +29,7 @@ class CheckedRequest:
     params: dict[str, Any]  # by name, coerced; absent optional parameters are missing
     body: Any
     violations: list[Violation]
+    invalid_optional: list[str] = field(default_factory=list)  # optional parameters whose value broke the spec
 
 
 def _schema_types(schema: Mapping[str, Any]) -> set[str]:
@@ -114,6 +115,7 @@ class Validator:
         content_type: str | None,
     ) -> CheckedRequest:
         violations: list[Violation] = []
+        invalid_optional: list[str] = []
         params: dict[str, Any] = {}
         query_values: dict[str, list[str]] = {}
         for key, value in query:
@@ -125,26 +127,29 @@ class Validator:
                 raw = query_values.get(param.name, [])
             else:
                 raw = [headers[param.name]] if param.name in headers else []
-            field = f"{param.location}.{param.name}"
+            where = f"{param.location}.{param.name}"
             if not raw:
                 if param.required:
                     violations.append(
-                        Violation(field, param.pointer.rsplit("/", 1)[0] + "/required", "is required")
+                        Violation(where, param.pointer.rsplit("/", 1)[0] + "/required", "is required")
                     )
                 continue
             value = _coerce_parameter(param, raw)
-            violations.extend(self._errors(param.pointer, value, field))
+            problems = self._errors(param.pointer, value, where)
+            violations.extend(problems)
             params[param.name] = value
+            if problems and not param.required:
+                invalid_optional.append(param.name)
         parsed_body, body_violations = self._check_body(op, body, content_type)
         violations.extend(body_violations)
-        return CheckedRequest(params, parsed_body, violations)
+        return CheckedRequest(params, parsed_body, violations, invalid_optional)
 
     def _check_body(self, op: Operation, body: bytes, content_type: str | None) -> tuple[Any, list[Violation]]:
         spec_body = op.body
         if spec_body is None:
             return None, []
         body_pointer = f"#/paths/{escape_pointer(op.path)}/{op.method.lower()}/requestBody"
-        if not body.strip():
+        if not body:  # only a truly empty body is "no body"; whitespace is malformed JSON
             if spec_body.required:
                 return None, [Violation("body", f"{body_pointer}/required", "a request body is required")]
             return None, []

@@ -105,7 +105,11 @@ def test_namespace_inspection_shows_seeded_vendors_and_pending_effects(sim: Sim)
     assert sim.http.get("/_sim/namespaces/never-made-this-one").status_code == 404
 
 
-def test_the_namespace_a_request_runs_in_cannot_be_deleted_from_itself(sim: Sim) -> None:
-    response = sim.http.delete(f"/_sim/namespaces/{sim.namespace}")
-    assert response.status_code == 409 and "runs in" in response.json()["error"]["message"]
-    assert sim.http.get(f"/_sim/namespaces/{sim.namespace}").status_code == 200
+def test_server_wide_operations_do_not_create_the_namespace_they_are_called_in(server: ThreadedServer) -> None:
+    name = "server-wide-check"
+    assert httpx.get(f"{server.url}/_ns/{name}/_sim/health").status_code == 200
+    assert httpx.get(f"{server.url}/_ns/{name}/_sim/namespaces/{name}").status_code == 404
+    httpx.get(f"{server.url}/_ns/{name}/_sim/clock")  # any namespaced call creates it
+    assert httpx.get(f"{server.url}/_ns/{name}/_sim/namespaces/{name}").status_code == 200
+    assert httpx.delete(f"{server.url}/_ns/{name}/_sim/namespaces/{name}").status_code == 204
+    assert httpx.get(f"{server.url}/_ns/{name}/_sim/namespaces/{name}").status_code == 404

@@ -19,4 +19,10 @@ def test_admin_conforms(case: Any) -> None:
     case.call_and_validate()
 
 
-TestAdminWorkflows = schema.as_state_machine().TestCase
+class AdminWorkflows(schema.as_state_machine()):  # type: ignore[misc]
+    def setup(self) -> None:
+        # Each workflow starts from a fresh server state, so generation never depends on earlier runs.
+        schema.app.state.registry.clear()
+
+
+TestAdminWorkflows = AdminWorkflows.TestCase

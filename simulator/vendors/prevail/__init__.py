@@ -35,6 +35,7 @@ def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 PLUGIN = VendorPlugin(
     name="prevail",
+    client_base="/api/v1",
     spec_file="prevail.yaml",
     prefixes=("/api/v1/",),
     handlers=HANDLERS,

@@ -26,5 +26,6 @@ PLUGIN = VendorPlugin(
     verifiers={"vgaiKey": authenticate},
     errors=VonageErrors(),
     backend=VonageBackend,
+    seed_path="/_sim/vonage/sessions",
     credentials=credentials,
 )

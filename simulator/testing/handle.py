@@ -1,0 +1,128 @@
+"""What a test holds: one namespace of a running simulator, with its clock, journal and credentials.
+
+Everything goes over HTTP, so the same handle drives an in-process server or one started elsewhere
+(a container in CI).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from simulator.core.clock import isoformat, parse_instant
+
+
+class ClockHandle:
+    def __init__(self, http: httpx.Client):
+        self._http = http
+
+    def _answer(self, response: httpx.Response) -> datetime:
+        if response.status_code != 200:
+            raise AssertionError(f"clock change refused ({response.status_code}): {response.text}")
+        return parse_instant(response.json()["now"])
+
+    def now(self) -> datetime:
+        return self._answer(self._http.get("/_sim/clock"))
+
+    def advance(self, seconds: float = 0, *, minutes: float = 0, hours: float = 0, days: float = 0) -> datetime:
+        """Move the namespace clock on; timed effects that became due (webhooks, schedules) fire first."""
+        total = seconds + 60 * minutes + 3600 * hours + 86400 * days
+        return self._answer(self._http.post("/_sim/clock/advance", json={"seconds": total}))
+
+    def freeze(self) -> datetime:
+        return self._answer(self._http.put("/_sim/clock", json={"frozen": True}))
+
+    def unfreeze(self) -> datetime:
+        return self._answer(self._http.put("/_sim/clock", json={"frozen": False}))
+
+    def set(self, moment: datetime | str, *, frozen: bool | None = None) -> datetime:
+        text = moment if isinstance(moment, str) else isoformat(moment)
+        body: dict[str, Any] = {"now": text}
+        if frozen is not None:
+            body["frozen"] = frozen
+        return self._answer(self._http.put("/_sim/clock", json=body))
+
+
+class JournalHandle:
+    def __init__(self, http: httpx.Client):
+        self._http = http
+
+    def entries(self, **filters: Any) -> list[dict[str, Any]]:
+        params = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in filters.items() if v is not None}
+        response = self._http.get("/_sim/journal", params=params)
+        response.raise_for_status()
+        return list(response.json()["entries"])
+
+    def calls(self, operation_id: str) -> list[dict[str, Any]]:
+        return [e for e in self.entries(operation=operation_id) if e["kind"] == "request"]
+
+    def assert_called(self, operation_id: str, times: int | None = None) -> list[dict[str, Any]]:
+        """The requests of that operation; fails unless there were ``times`` of them (or any, if None)."""
+        found = self.calls(operation_id)
+        if times is None and not found:
+            raise AssertionError(f"{operation_id} was never called")
+        if times is not None and len(found) != times:
+            raise AssertionError(f"{operation_id} was called {len(found)} time(s), expected {times}")
+        return found
+
+    @property
+    def violations(self) -> list[dict[str, Any]]:
+        """Requests (and responses) that broke the spec, oldest first."""
+        return self.entries(violations=True)
+
+    def clear(self) -> None:
+        self._http.delete("/_sim/journal").raise_for_status()
+
+
+class SimulatorHandle:
+    """One test's namespace. ``base_url(vendor)`` is what to give the client under test."""
+
+    def __init__(self, server_url: str, namespace: str, credentials: dict[str, list[dict[str, Any]]],
+                 client_bases: dict[str, str], seed_paths: dict[str, str | None],
+                 transport: httpx.BaseTransport | None = None):
+        self.server_url = server_url.rstrip("/")
+        self.namespace = namespace
+        self.url = f"{self.server_url}/_ns/{namespace}"
+        self.credentials = credentials
+        self._client_bases = client_bases
+        self._seed_paths = seed_paths
+        # A shared transport (and no proxy lookup) keeps a handle cheap: building an httpx client from
+        # scratch loads a CA bundle, ~30 ms, which would dominate a test's cost.
+        self._owns_transport = transport is None
+        self.http = httpx.Client(base_url=self.url, timeout=30, transport=transport or httpx.HTTPTransport(),
+                                 trust_env=False)
+        self.clock = ClockHandle(self.http)
+        self.journal = JournalHandle(self.http)
+
+    def base_url(self, vendor: str) -> str:
+        if vendor not in self._client_bases:
+            raise KeyError(f"unknown vendor {vendor!r}; known: {', '.join(sorted(self._client_bases))}")
+        return self.url + self._client_bases[vendor]
+
+    def seed(self, vendor: str, records: Any) -> Any:
+        """Store hand-made records through the vendor's admin operation; returns its answer."""
+        path = self._seed_paths.get(vendor)
+        if path is None:
+            able = sorted(name for name, found in self._seed_paths.items() if found)
+            raise ValueError(f"{vendor!r} takes no hand-made records; vendors that do: {', '.join(able)}")
+        response = self.http.post(path, json=records)
+        if response.status_code >= 400:
+            raise AssertionError(f"seeding {vendor} failed ({response.status_code}): {response.text}")
+        return response.json()
+
+    def reset(self, empty: bool = False) -> None:
+        """Back to the seeded baseline, or (``empty``) to tenants and credentials only."""
+        self.http.post("/_sim/reset", json={"empty": empty}).raise_for_status()
+
+    def coverage(self) -> dict[str, Any]:
+        response = self.http.get("/_sim/coverage")
+        response.raise_for_status()
+        return dict(response.json())
+
+    def close(self, delete: bool = True) -> None:
+        if delete:
+            self.http.delete(f"/_sim/namespaces/{self.namespace}")  # 404 when the test never used it
+        if self._owns_transport:
+            self.http.close()

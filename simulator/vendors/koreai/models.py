@@ -1,0 +1,241 @@
+"""Kore.ai SmartAssist's entities and rules: apps, their bots, voice calls and the calls' recordings.
+
+A call's status is a function of its times and the namespace clock: ``call_in_progress`` until it
+ends, ``media_in_progress`` for the media delay after that, then ``success`` with its recordings (or
+``media_unavailable`` for a call recorded without media, or whose recordings were deleted). Nothing
+waits in the due queue: reading the status on the clock is the transition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.core.clock import to_datetime
+from simulator.core.errors import Conflict, Forbidden, NotFound
+from simulator.core.rand import SeededSource
+from simulator.core.store import VendorContext
+
+SUCCESS = "success"
+MEDIA_UNAVAILABLE = "media_unavailable"
+CALL_IN_PROGRESS = "call_in_progress"
+MEDIA_IN_PROGRESS = "media_in_progress"
+MEDIA_ROOT = "/api/getMediaStream/smartassistrecording"
+
+
+@dataclass(frozen=True)
+class App:
+    client_id: str
+    client_secret: str
+    name: str
+    account_id: str
+    bot_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Recording:
+    file_id: str  # f-<uuid>, the stored file
+    file_hash: str  # 32 hex digits, the name the API shows
+    seconds: float  # audio served, after the per-file cap
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.file_hash}-merged.wav"
+
+
+@dataclass
+class VoiceCall:
+    session_id: str
+    bot_id: str
+    app_id: str
+    user_id: str
+    started_at: float
+    ends_at: float | None  # None: runs until hung up
+    has_media: bool
+    file_ids: tuple[str, ...]  # one per recording segment; empty without media
+    file_hashes: tuple[str, ...]
+    weights: tuple[int, ...]  # relative lengths of the segments
+    deleted: bool = False
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.ends_at is None else self.ends_at - self.started_at
+
+    def ended(self, now: float) -> bool:
+        return self.ends_at is not None and now >= self.ends_at
+
+    def media_ready_at(self, delay: float) -> float | None:
+        if self.ends_at is None or not self.has_media or self.deleted:
+            return None
+        return self.ends_at + delay
+
+    def status(self, now: float, delay: float) -> str:
+        if self.deleted:
+            return MEDIA_UNAVAILABLE
+        if not self.ended(now):
+            return CALL_IN_PROGRESS
+        if not self.has_media:
+            return MEDIA_UNAVAILABLE
+        ready = self.media_ready_at(delay)
+        return MEDIA_IN_PROGRESS if ready is None or now < ready else SUCCESS
+
+
+@dataclass(frozen=True)
+class Options:
+    media_delay: float
+    url_ttl: int
+    max_recording: float
+    environment: str
+
+
+class KoreaiBackend:
+    """All Kore.ai state of one namespace."""
+
+    def __init__(self, ctx: VendorContext):
+        from simulator.vendors.koreai import seed
+
+        self.ctx = ctx
+        fixtures = ctx.fixtures
+        self.apps = {
+            app["client_id"]: App(app["client_id"], app["client_secret"], app.get("name", app["client_id"]),
+                                  app["account_id"], tuple(app.get("bot_ids", [])))
+            for app in fixtures.get("apps", [])
+        }
+        self.bot_apps = {bot: app for app in self.apps.values() for bot in app.bot_ids}
+        self.options = Options(
+            media_delay=float(fixtures.get("media_delay_seconds", 120)),
+            url_ttl=int(fixtures.get("media_url_ttl_seconds", 86400)),
+            max_recording=float(fixtures.get("max_recording_seconds", 600)),
+            environment=str(fixtures.get("media_environment", "PROD")),
+        )
+        self.calls: dict[str, VoiceCall] = {}
+        self.files: dict[str, str] = {}  # file id -> session id
+        self._generated = 0
+        if not ctx.empty:
+            seed.populate(self, fixtures)
+
+    # identity -------------------------------------------------------------------------------------
+    def secret_for(self, app_id: Any) -> str | None:
+        app = self.apps.get(app_id) if isinstance(app_id, str) else None
+        return app.client_secret if app else None
+
+    def bot_of(self, app: App, bot_id: str) -> str:
+        """The bot, if the caller's app owns it: 404 for a bot no app has, 403 for another app's."""
+        owner = self.bot_apps.get(bot_id)
+        if owner is None:
+            raise NotFound(f"Bot {bot_id!r} not found", "bot_not_found")
+        if owner.client_id != app.client_id:
+            raise Forbidden(f"Bot {bot_id!r} does not belong to app {app.client_id!r}: use a token of the app "
+                            "that owns it", "bot_of_another_app")
+        return bot_id
+
+    # reads ----------------------------------------------------------------------------------------
+    def status(self, call: VoiceCall) -> str:
+        return call.status(self.ctx.now(), self.options.media_delay)
+
+    def call_of(self, bot_id: str, session_id: str) -> VoiceCall | None:
+        """The bot's call of that session; another bot's session is no call of this bot."""
+        call = self.calls.get(session_id)
+        return call if call is not None and call.bot_id == bot_id else None
+
+    def recordings(self, call: VoiceCall) -> list[Recording]:
+        """The call's recordings once it is ``success``: segments that add up to the call's duration."""
+        if self.status(call) != SUCCESS or call.duration is None:
+            return []
+        total, weight_sum = call.duration, sum(call.weights)
+        lengths: list[float] = []
+        for weight in call.weights[:-1]:
+            lengths.append(round(total * weight / weight_sum, 3))
+        lengths.append(max(total - sum(lengths), 0.0))
+        return [
+            Recording(file_id, file_hash, min(length, self.options.max_recording))
+            for file_id, file_hash, length in zip(call.file_ids, call.file_hashes, lengths, strict=True)
+        ]
+
+    def media_path(self, call: VoiceCall, recording: Recording) -> str:
+        """Where the recording's file lives, as the page's sample lays it out (day as DD-MM-YYYY, UTC)."""
+        day = to_datetime(call.started_at)
+        account = self.apps[call.app_id].account_id
+        return (f"{MEDIA_ROOT}/{self.options.environment}/{account}/{call.bot_id}/"
+                f"{day:%Y}/{day:%d-%m-%Y}/{recording.file_id}.wav")
+
+    def recording_file(self, file_id: str) -> tuple[VoiceCall, Recording] | None:
+        """A stored recording file, while it exists (ready and not deleted)."""
+        session_id = self.files.get(file_id)
+        call = self.calls.get(session_id) if session_id else None
+        if call is None:
+            return None
+        found = next((r for r in self.recordings(call) if r.file_id == file_id), None)
+        return (call, found) if found else None
+
+    def nonce(self, file_id: str, now: float) -> str:
+        return self.ctx.source.child(f"nonce:{file_id}:{int(now)}").digits(10)
+
+    def calls_of(self, bot_id: str | None) -> list[VoiceCall]:
+        found = [c for c in self.calls.values() if bot_id is None or c.bot_id == bot_id]
+        return sorted(found, key=lambda c: (-c.started_at, c.session_id))
+
+    # writes ---------------------------------------------------------------------------------------
+    def add_call(self, session_id: str, bot_id: str, user_id: str | None, started_at: float,
+                 ends_at: float | None, has_media: bool, segments: int) -> VoiceCall:
+        """Store a call; its files, names and segment lengths derive from its session id alone."""
+        app = self.bot_apps.get(bot_id)
+        if app is None:
+            raise NotFound(f"Bot {bot_id!r} not found: it is in no app of the fixtures", "bot_not_found")
+        if session_id in self.calls:
+            raise Conflict(f"A call with session id {session_id!r} already exists", "session_exists")
+        source = self.ctx.source.child(f"call:{session_id}")
+        count = segments if has_media else 0
+        file_ids = tuple(f"f-{source.uuid()}" for _ in range(count))
+        call = VoiceCall(
+            session_id=session_id, bot_id=bot_id, app_id=app.client_id,
+            user_id=user_id or caller_number(source.child("caller")), started_at=started_at, ends_at=ends_at,
+            has_media=has_media, file_ids=file_ids, file_hashes=tuple(source.hex(32) for _ in range(count)),
+            weights=tuple(source.integer(2, 9) for _ in range(count)),
+        )
+        self.calls[session_id] = call
+        for file_id in file_ids:
+            self.files[file_id] = session_id
+        return call
+
+    def start_call(self, bot_id: str, session_id: str | None, user_id: str | None, duration: float | None,
+                   has_media: bool, segments: int) -> VoiceCall:
+        now = self.ctx.now()
+        return self.add_call(session_id or self._new_session_id(bot_id), bot_id, user_id, now,
+                             None if duration is None else now + duration, has_media, segments)
+
+    def _new_session_id(self, bot_id: str) -> str:
+        while True:
+            self._generated += 1
+            candidate = self.ctx.source.child(f"session:{bot_id}:{self._generated}").hex(24)
+            if candidate not in self.calls:
+                return candidate
+
+    def end_call(self, session_id: str) -> VoiceCall:
+        call = self.calls.get(session_id)
+        if call is None:
+            raise NotFound(f"No Kore.ai call with session id {session_id!r}", "call_not_found")
+        now = self.ctx.now()
+        if call.ended(now):
+            raise Conflict(f"VoiceCall {session_id!r} has already ended", "call_ended")
+        call.ends_at = now
+        return call
+
+    def delete_recordings(self, bot_id: str, session_id: str) -> tuple[str, int]:
+        """(status, how many deleted). Idempotent; refused while the call or its media is in progress."""
+        call = self.call_of(bot_id, session_id)
+        if call is None:
+            return MEDIA_UNAVAILABLE, 0
+        status = self.status(call)
+        if status in (CALL_IN_PROGRESS, MEDIA_IN_PROGRESS):
+            raise Conflict(f"The recordings of session {session_id!r} cannot be deleted yet: status is {status}",
+                           "recording_not_ready")
+        if status != SUCCESS:
+            return MEDIA_UNAVAILABLE, 0
+        call.deleted = True
+        return SUCCESS, len(call.file_ids)
+
+
+def caller_number(source: SeededSource) -> str:
+    """A North American number in the 555-01xx range, reserved for fiction."""
+    return f"+1{source.integer(201, 989)}55501{source.digits(2)}"

@@ -1,0 +1,38 @@
+"""Cloudflare RealtimeKit sessions: analytics, participants, peer reports, chat, transcripts, summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from simulator.core.plugin import VendorPlugin
+from simulator.vendors.realtimekit.errors import RealtimeKitErrors
+from simulator.vendors.realtimekit.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
+from simulator.vendors.realtimekit.models import RealtimeKitBackend
+
+
+def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One entry per API token and account it sees, with that account's app ids."""
+    apps: dict[str, list[str]] = {
+        account["account_id"]: [app["app_id"] for app in account.get("apps", [])]
+        for account in fixtures.get("accounts", [])
+    }
+    return [
+        {"api_token": token["api_token"], "account_id": account_id, "app_ids": apps.get(account_id, [])}
+        for token in fixtures.get("api_tokens", [])
+        for account_id in token.get("account_ids", [])
+    ]
+
+
+PLUGIN = VendorPlugin(
+    name="realtimekit",
+    client_base="/client/v4",
+    spec_file="realtimekit.yaml",
+    prefixes=("/client/v4/",),
+    handlers=HANDLERS,
+    admin_handlers=ADMIN_HANDLERS,
+    verifiers={"apiToken": authenticate, "apiEmail": authenticate, "apiKey": authenticate},
+    errors=RealtimeKitErrors(),
+    backend=RealtimeKitBackend,
+    credentials=credentials,
+)

@@ -1,0 +1,130 @@
+"""The pytest plugin, exercised the way users meet it: in a separate pytest run (pytester)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+from simulator.app import create_app
+from simulator.testing.server import ThreadedServer
+from tests.support import make_settings
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+def _readme_python(section: str) -> list[str]:
+    body = README.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", body, re.S)
+
+
+def test_readme_examples_pass_as_written(pytester: pytest.Pytester) -> None:
+    httpx_example, sdk_example = _readme_python("Use it in your tests")
+    pytester.makepyfile(test_prevail_client=httpx_example, test_meeting_reports=sdk_example)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=2)
+
+
+def test_each_test_has_its_own_namespace(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        BODY = {"session_request": {"postback_url": "http://127.0.0.1:9/h", "remote_session": {
+            "title": "t", "case": "c", "start_date": "2025-01-28", "start_time": "01:30 AM", "time_zone": "UTC"}}}
+
+        def _count(simulator):
+            token = simulator.credentials["prevail"][0]["token"]
+            api = httpx.Client(base_url=simulator.base_url("prevail"), headers={"Authorization": f"Bearer {token}"})
+            return api, api.get("/session_requests").json()["pagy"]["count"]
+
+        SEEN = []
+
+        def test_one(simulator):
+            SEEN.append(simulator.namespace)
+            api, before = _count(simulator)
+            api.post("/session_requests", json=BODY)
+            assert _count(simulator)[1] == before + 1 == 73
+
+        def test_two(simulator):
+            api, before = _count(simulator)
+            assert before == 72  # test_one's request is not here
+            assert SEEN and simulator.namespace != SEEN[0]
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=2)
+
+
+def test_clock_journal_and_seed_helpers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_helpers(simulator):
+            start = simulator.clock.freeze()
+            assert (simulator.clock.advance(hours=25) - start).total_seconds() == 25 * 3600
+            assert simulator.clock.set("2030-01-01T00:00:00Z").year == 2030
+            bot = simulator.credentials["koreai"][0]["bot_ids"][0]
+            call = simulator.seed("koreai", {"bot_id": bot, "duration_seconds": 30})
+            assert call["status"] == "call_in_progress"
+            simulator.journal.assert_called("createKoreaiCall", times=1)
+            with pytest.raises(AssertionError, match="called 1 time"):
+                simulator.journal.assert_called("createKoreaiCall", times=2)
+            with pytest.raises(AssertionError, match="never called"):
+                simulator.journal.assert_called("listSessions")
+            with pytest.raises(ValueError, match="takes no hand-made records"):
+                simulator.seed("prevail", {})
+            simulator.http.get("/api/v1/session_requests?start_time=x", headers={
+                "Authorization": "Bearer " + simulator.credentials["prevail"][0]["token"]})
+            assert [v["status"] for v in simulator.journal.violations] == [422]
+            assert simulator.coverage()["vendors"][0]["summary"]["violations"] == 1
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
+
+
+def test_a_failed_assertion_fails_the_users_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_expects_a_call(simulator):
+            simulator.journal.assert_called("listSessionRequests", times=1)
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*listSessionRequests was called 0 time(s), expected 1*"])
+
+
+def test_an_already_running_simulator_can_be_used(pytester: pytest.Pytester) -> None:
+    with ThreadedServer(create_app(make_settings())) as server:
+        pytester.makepyfile(
+            f"""
+            def test_uses_it(simulator):
+                assert simulator.url.startswith("{server.url}/_ns/")
+                assert simulator.http.get("/_sim/clock").json()["now"] == "2025-01-20T15:00:00.000Z"
+            """
+        )
+        result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q", f"--simulator-url={server.url}")
+        result.assert_outcomes(passed=1)
+        assert httpx.get(f"{server.url}/_sim/namespaces").json()["namespaces"] == []  # deleted after the test
+
+
+def test_options_configure_the_session_server(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nsimulator_clock_start = 2031-05-06T07:08:09Z\nsimulator_lenient = true\n")
+    pytester.makepyfile(
+        """
+        def test_configured(simulator):
+            assert simulator.clock.now().year == 2031
+            token = simulator.credentials["prevail"][0]["token"]
+            answer = simulator.http.post("/api/v1/session_requests", headers={"Authorization": f"Bearer {token}"},
+                                         json={"session_request": {"postback_url": "http://127.0.0.1:9/h",
+                                               "remote_session": {"title": "t", "case": "c", "start_date": "2031-06-01",
+                                               "start_time": "01:30 AM", "time_zone": "UTC"},
+                                               "deponent": {"role": "judge"}}})
+            assert answer.status_code == 201  # lenient: served, and recorded
+            assert simulator.journal.violations[0]["violations"][0]["field"] == "body.session_request.deponent.role"
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
