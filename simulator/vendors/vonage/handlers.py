@@ -8,10 +8,10 @@ from typing import Any
 import orjson
 
 from simulator.core.dispatch import Call, Reply
-from simulator.core.errors import Unauthorized
+from simulator.core.errors import BadRequest, Unauthorized
 from simulator.core.esfields import project
 from simulator.vendors.vonage import audio, search
-from simulator.vendors.vonage.models import Account, VonageBackend
+from simulator.vendors.vonage.models import Account, InvalidParameter, VonageBackend
 
 _VONAGE_HOST = re.compile(r"^studio-api-(eu|us)\.ai\.vonage\.com(:\d+)?$", re.IGNORECASE)
 
@@ -53,21 +53,32 @@ def get_session(call: Call) -> Reply:
     return Reply(orjson.Fragment(backend.session(call.principal, call.params["session_id"])))
 
 
+def _day(call: Call) -> str:
+    day = call.params.get("session_start_time")
+    if not isinstance(day, str):  # only a lenient server lets a request without it through
+        raise InvalidParameter("session_start_time is required: the day the session started, e.g. 2021-01-15")
+    return day
+
+
 def get_session_parameters(call: Call) -> Reply:
     backend: VonageBackend = call.backend
-    document = backend.session(call.principal, call.params["session_id"], call.params["session_start_time"])
+    document = backend.session(call.principal, call.params["session_id"], _day(call))
     return Reply(orjson.Fragment(document))
 
 
 def delete_session(call: Call) -> Reply:
     backend: VonageBackend = call.backend
-    backend.delete(call.principal, call.params["session_id"], call.params["session_start_time"])
+    backend.delete(call.principal, call.params["session_id"], _day(call))
     return Reply({"id": call.params["session_id"], "deleted": True})
 
 
 def store_sessions(call: Call) -> Reply:
     backend: VonageBackend = call.backend
-    ids = backend.store(call.body, call.params.get("account_id"))
+    documents = call.body
+    if not isinstance(documents, list) or not all(isinstance(document, dict) for document in documents):
+        raise BadRequest("The body must be a JSON list of Insights documents (objects)", "invalid_documents")
+    account = call.params.get("account_id")
+    ids = backend.store(documents, account if isinstance(account, str) else None)
     return Reply({"stored": len(ids), "ids": ids}, status=201)
 
 

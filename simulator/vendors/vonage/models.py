@@ -162,7 +162,7 @@ class VonageBackend:
         batch: list[tuple[str, Prepared]] = []
         for position, document in enumerate(documents):
             account_id = document.get("account_id", default_account or self.default_account().account_id)
-            if account_id not in self.accounts:
+            if not isinstance(account_id, str) or account_id not in self.accounts:
                 raise NotFound(f"body[{position}].account_id: no account {account_id!r} in the fixtures",
                                "unknown_account")
             try:
