@@ -28,9 +28,9 @@ from simulator.core.store import DEFAULT_NAMESPACE, Registry, StoreConfig
 from simulator.core.validation import Validator
 from simulator.core.webhooks import close_client
 from simulator.settings import Settings
-from simulator.vendors import koreai, prevail, realtimekit
+from simulator.vendors import koreai, prevail, realtimekit, vonage
 
-VENDORS: tuple[VendorPlugin, ...] = (prevail.PLUGIN, koreai.PLUGIN, realtimekit.PLUGIN)
+VENDORS: tuple[VendorPlugin, ...] = (prevail.PLUGIN, koreai.PLUGIN, realtimekit.PLUGIN, vonage.PLUGIN)
 ADMIN_PREFIX = "/_sim/"
 NAMESPACE_PREFIX = "/_ns/"
 

@@ -1,0 +1,31 @@
+"""Vonage AI Studio Insights: conversation search with Elasticsearch semantics, sessions, recordings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from simulator.core.plugin import VendorPlugin
+from simulator.vendors.vonage.errors import VonageErrors
+from simulator.vendors.vonage.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
+from simulator.vendors.vonage.models import VonageBackend
+
+
+def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [{"api_key": entry["api_key"], "account_id": entry["account_id"],
+             "region": str(entry.get("region", "us")).lower()}
+            for entry in fixtures.get("accounts", [])]
+
+
+PLUGIN = VendorPlugin(
+    name="vonage",
+    spec_file="vonage-insights.yaml",
+    prefixes=("/insights/",),
+    handlers=HANDLERS,
+    admin_handlers=ADMIN_HANDLERS,
+    verifiers={"vgaiKey": authenticate},
+    errors=VonageErrors(),
+    backend=VonageBackend,
+    seed_path="/_sim/vonage/sessions",
+    credentials=credentials,
+)

@@ -1,0 +1,205 @@
+"""Vonage AI Studio Insights: accounts, their conversation documents, search and the call lifecycle.
+
+Each account's documents live in their own index (a key sees only its account). Documents are
+stored as given (zlib-compressed JSON bytes, served back verbatim) and indexed with the Insights
+mapping; fields the mapping does not know are mapped dynamically on first sight, for the whole
+namespace, as one Elasticsearch index would. Calls seeded as in progress end on the namespace clock:
+their document is replaced by the finished one when the clock passes the end of the call.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from simulator.core.errors import Conflict, NotFound, SimulatorError
+from simulator.core.esdates import DateError, parse_date
+from simulator.core.esfields import Analyzed, Field, MappingConflict
+from simulator.core.esfields import Mapping as FieldMapping
+from simulator.core.esindex import Index, SortKey
+from simulator.core.esnodes import BoolNode, Node, RangeNode
+from simulator.core.store import VendorContext
+from simulator.vendors.vonage.mapping import FIELDS
+
+DAY_MS = 86_400_000
+START_FIELD = "session_start_time"
+
+
+class InvalidParameter(SimulatorError):
+    """Vonage answers invalid parameters (dates, ranges, filters) with 401."""
+
+    def __init__(self, message: str):
+        super().__init__(message, 401, "invalid_parameter")
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    api_key: str
+    region: str
+    seed_sessions: int
+    in_progress: int
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document ready to index: its stored bytes and its analysed fields."""
+
+    session_id: str | None
+    source: bytes
+    analyzed: Analyzed
+
+    @classmethod
+    def of(cls, document: Mapping[str, Any], mapping: FieldMapping, learned: dict[str, Field | None]) -> Prepared:
+        analyzed = mapping.analyze(document, learned)
+        session_id = document.get("id")
+        return cls(session_id if isinstance(session_id, str) else None, compress(document), analyzed)
+
+
+def compress(document: Mapping[str, Any]) -> bytes:
+    return zlib.compress(orjson.dumps(document), 1)
+
+
+class Sessions:
+    """One account's documents: the index, and the slot of each session id."""
+
+    def __init__(self) -> None:
+        self.index = Index(compressed=True)
+        self.slots: dict[str, int] = {}
+
+    def put(self, prepared: Prepared) -> int:
+        if prepared.session_id is not None and prepared.session_id in self.slots:
+            self.index.remove(self.slots.pop(prepared.session_id))  # same id: the document is replaced
+        slot = self.index.add(prepared.analyzed, prepared.source)
+        if prepared.session_id is not None:
+            self.slots[prepared.session_id] = slot
+        return slot
+
+    def source(self, slot: int) -> bytes:
+        return self.index.source(slot)
+
+
+class VonageBackend:
+    def __init__(self, ctx: VendorContext):
+        self.ctx = ctx
+        fixtures = ctx.fixtures
+        self.mapping = FieldMapping(FIELDS)
+        self.accounts = {
+            entry["account_id"]: Account(entry["account_id"], entry["api_key"], str(entry.get("region", "us")).lower(),
+                                         int(entry.get("seed_sessions", fixtures.get("sessions_per_account", 500))),
+                                         int(entry.get("in_progress", 0)))
+            for entry in fixtures.get("accounts", [])
+        }
+        self._by_key = {account.api_key: account for account in self.accounts.values()}
+        self.sessions = {account_id: Sessions() for account_id in self.accounts}
+        self._ending: dict[str, int] = {}  # in-progress session id -> its slot, until the call ends
+        if not ctx.empty:
+            from simulator.vendors.vonage import population  # generating data is done on first touch only
+
+            population.populate(self)
+
+    # identity -------------------------------------------------------------------------------------
+    def account_for_key(self, key: str) -> Account | None:
+        return self._by_key.get(key)
+
+    def default_account(self) -> Account:
+        return next(iter(self.accounts.values()))
+
+    # reads ----------------------------------------------------------------------------------------
+    def search(self, account: Account, query: Node, sort: Sequence[SortKey], offset: int,
+               size: int) -> tuple[int, list[bytes]]:
+        sessions = self.sessions[account.account_id]
+        total, slots = sessions.index.search(query, sort, offset, size)
+        return total, [sessions.source(slot) for slot in slots]
+
+    def session(self, account: Account, session_id: str, day: str | None = None) -> bytes:
+        """A session's stored document; with ``day``, only if the session started that (UTC) day."""
+        sessions = self.sessions[account.account_id]
+        slot = sessions.slots.get(session_id)
+        if slot is None:
+            raise NotFound(f"Session {session_id!r} not found", "session_not_found")
+        if day is not None and not self._started_on(sessions, slot, day):
+            raise NotFound(f"Session {session_id!r} not found on {day[:10]} (session_start_time)", "session_not_found")
+        return sessions.source(slot)
+
+    def _started_on(self, sessions: Sessions, slot: int, day: str) -> bool:
+        wanted = parse_day(day, "session_start_time") // DAY_MS
+        started = sessions.index.numeric_values(START_FIELD).get(slot, [])
+        return any(value // DAY_MS == wanted for value in started)
+
+    def recording_length(self, account_id: str, path: str) -> int:
+        """Milliseconds of audio behind an ``audio_url`` of one of the account's ended sessions."""
+        sessions = self.sessions.get(account_id)
+        session_id = path.rsplit("/", 1)[-1].removesuffix(".mp3").split("_", 1)[0]
+        slot = sessions.slots.get(session_id) if sessions else None
+        if sessions is None or slot is None:
+            raise NotFound(f"No recording {path!r}", "recording_not_found")
+        document = orjson.loads(sessions.source(slot))
+        channel = document.get("channel_data") if isinstance(document.get("channel_data"), dict) else {}
+        if channel.get("audio_url") == path and isinstance(channel.get("duration"), int):
+            return int(channel["duration"])
+        for step in document.get("flow_path") or []:
+            context = step.get("context") if isinstance(step, dict) else None
+            for altered in (context or {}).get("altered_parameters") or []:
+                if altered.get("audio_url") == path and isinstance(altered.get("audio_duration"), int | float):
+                    return int(altered["audio_duration"] * 1000)
+        raise NotFound(f"No recording {path!r} (calls in progress have none yet)", "recording_not_found")
+
+    # writes ---------------------------------------------------------------------------------------
+    def delete(self, account: Account, session_id: str, day: str) -> None:
+        self.session(account, session_id, day)
+        sessions = self.sessions[account.account_id]
+        sessions.index.remove(sessions.slots.pop(session_id))
+        self._ending.pop(session_id, None)
+
+    def store(self, documents: list[dict[str, Any]], default_account: str | None) -> list[str | None]:
+        """Store documents as given (an existing id is replaced); all or nothing."""
+        learned: dict[str, Field | None] = {}
+        batch: list[tuple[str, Prepared]] = []
+        for position, document in enumerate(documents):
+            account_id = document.get("account_id", default_account or self.default_account().account_id)
+            if not isinstance(account_id, str) or account_id not in self.accounts:
+                raise NotFound(f"body[{position}].account_id: no account {account_id!r} in the fixtures",
+                               "unknown_account")
+            try:
+                batch.append((account_id, Prepared.of(document, self.mapping, learned)))
+            except MappingConflict as conflict:
+                raise Conflict(f"body[{position}]: {conflict}", "mapping_conflict") from None
+        self.mapping.learn(learned)
+        for account_id, prepared in batch:
+            self.sessions[account_id].put(prepared)
+            if prepared.session_id is not None:
+                self._ending.pop(prepared.session_id, None)
+        return [prepared.session_id for _, prepared in batch]
+
+    def add_seeded(self, account_id: str, prepared: Prepared, final: Prepared | None, ends_at: float) -> None:
+        slot = self.sessions[account_id].put(prepared)
+        if final is None or prepared.session_id is None:
+            return
+        session_id = prepared.session_id
+        self._ending[session_id] = slot
+        self.ctx.queue.push(ends_at, f"vonage call {session_id} ends", lambda: self._end(account_id, final))
+
+    def _end(self, account_id: str, final: Prepared) -> None:
+        assert final.session_id is not None
+        sessions = self.sessions[account_id]
+        slot = self._ending.pop(final.session_id, None)
+        if slot is not None and sessions.slots.get(final.session_id) == slot:  # not deleted or replaced since
+            sessions.put(final)
+
+
+def parse_day(text: str, name: str) -> int:
+    try:
+        return parse_date(text)
+    except DateError as error:
+        raise InvalidParameter(f"{name}: {error}") from None
+
+
+def within(start_ms: int, end_ms: int, query: Node | None) -> Node:
+    """Sessions that started between two instants (inclusive) and match the filter."""
+    started = RangeNode(START_FIELD, start_ms, True, end_ms, True, numeric=True)
+    return BoolNode([started] if query is None else [started, query], [], [], 0)
