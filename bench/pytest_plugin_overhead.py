@@ -3,7 +3,9 @@
     python3 bench/pytest_plugin_overhead.py [--tests 300]
 
 1. Session start: building the app (specs, validators) and starting the in-thread server, timed
-   in-process; then two real pytest runs of a one-test file, with and without the fixture.
+   in-process; the set-up of the session fixture inside a real pytest run (what a user waits for:
+   imports, app, server, credentials); and two real pytest runs of a one-test file, with and without
+   the fixture (that difference also holds the server's shutdown and the fixture's first request).
 2. Per-test namespace: two real pytest runs of N tests each, one where every test takes the
    `simulator` fixture and makes one request, one where every test makes the same request in one
    shared namespace; the difference divided by N is what a fresh namespace costs a test
@@ -23,6 +25,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+TIMING_CONFTEST = """
+import os, time
+import pytest
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    started = time.perf_counter()
+    yield
+    if fixturedef.argname == "simulator_server":
+        with open(os.environ["SESSION_SETUP_FILE"], "w") as out:
+            out.write(str(time.perf_counter() - started))
+"""
 WITH_FIXTURE = """
 def test_{i}(simulator):
     assert simulator.http.get("/_sim/clock").status_code == 200
@@ -73,7 +87,12 @@ def main() -> None:
         base = Path(work)
         for sub in ("one_with", "one_without", "many_with", "many_without"):
             (base / sub).mkdir()
-        one_with = _pytest_seconds(base / "one_with", {"test_a.py": WITH_FIXTURE.format(i=0)})
+        setup_file = base / "session_setup.txt"
+        os.environ["SESSION_SETUP_FILE"] = str(setup_file)
+        one_with = _pytest_seconds(base / "one_with", {"conftest.py": TIMING_CONFTEST,
+                                                       "test_a.py": WITH_FIXTURE.format(i=0)})
+        print(f"pytest, session fixture set-up (imports, app, server, credentials): "
+              f"{1000 * float(setup_file.read_text()):.0f} ms")
         one_without = _pytest_seconds(base / "one_without", {"test_a.py": "def test_0():\n    pass\n"})
         print(f"pytest, one test: {one_with:.2f} s with the fixture, {one_without:.2f} s without "
               f"-> session start {1000 * (one_with - one_without):.0f} ms")
