@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import http.server
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +21,16 @@ from simulator.settings import Settings
 from simulator.vendors import prevail
 
 CLOCK_START = "2025-01-20T15:00:00Z"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_readme_block(block: str, server_url: str, port: int = 8000, cwd: Path = ROOT,
+                     timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """A README shell block as a user runs it, against a test server instead of the one it starts."""
+    script = "\n".join(line for line in block.splitlines() if "simulator serve" not in line)
+    script = script.replace(f"http://127.0.0.1:{port}", server_url).replace("python3 ", f"{sys.executable} ")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIM_")}
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
 
 
 def make_settings(**changes: Any) -> Settings:

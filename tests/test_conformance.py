@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
@@ -17,7 +14,7 @@ import pytest
 from simulator.app import create_app
 from simulator.cli import main
 from simulator.testing.server import ThreadedServer
-from tests.support import make_settings, prevail_token
+from tests.support import make_settings, prevail_token, run_readme_block
 from tests.vendors.prevail.helpers import new_request
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,20 +103,12 @@ def test_report_without_a_server_is_a_usage_error(capsys: pytest.CaptureFixture[
     assert "cannot reach" in capsys.readouterr().err
 
 
-def _run_readme_block(block: str, server: ThreadedServer, port: int, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """A README block as a user runs it, against a test server instead of the one it starts."""
-    script = "\n".join(line for line in block.splitlines() if "simulator serve" not in line)
-    script = script.replace(f"http://127.0.0.1:{port}", server.url).replace("python3 ", f"{sys.executable} ")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SIM_")}
-    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120, cwd=cwd, env=env)
-
-
 def test_readme_check_your_client_examples(tmp_path: Path) -> None:
     body = (ROOT / "README.md").read_text(encoding="utf-8").split("## Check your client\n", 1)[1].split("\n## ")[0]
     report_block, verify_block = re.findall(r"```bash\n(.*?)```", body, re.S)
     assert "serve --lenient" in report_block and "serve --port 8001" in verify_block
     with ThreadedServer(create_app(make_settings(lenient=True))) as lenient:
-        result = _run_readme_block(report_block, lenient, 8000, tmp_path)
+        result = run_readme_block(report_block, lenient.url, 8000, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.rstrip().endswith("the client broke the contract")
     decoder, documents, rest = json.JSONDecoder(), [], result.stdout.strip()
@@ -134,6 +123,6 @@ def test_readme_check_your_client_examples(tmp_path: Path) -> None:
     assert junit.find("testsuite[@name='prevail']/testcase/failure") is not None
 
     with ThreadedServer(create_app(make_settings(clock_frozen=False))) as strict:
-        result = _run_readme_block(verify_block, strict, 8001, tmp_path)
+        result = run_readme_block(verify_block, strict.url, 8001, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No drift found" in result.stdout

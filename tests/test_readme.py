@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 
 from simulator.app import create_app
 from simulator.testing.server import ThreadedServer
-from tests.support import make_settings
+from tests.support import make_settings, run_readme_block
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -31,9 +28,7 @@ def test_try_it_example_lists_session_requests() -> None:
     example = BLOCKS[2]
     assert "credentials --json" in example and "/api/v1/session_requests" in example
     with ThreadedServer(create_app(make_settings())) as server:
-        script = example.replace("http://127.0.0.1:8000", server.url).replace("python3 ", f"{sys.executable} ")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SIM_")}
-        result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+        result = run_readme_block(example, server.url, timeout=60)
     assert result.returncode == 0, result.stderr
     body = orjson.loads(result.stdout)
     assert body["pagy"]["items"] == 2 and len(body["requests"]) == 2

@@ -4,10 +4,7 @@ fileUrl serves the promised WAV."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import subprocess
-import sys
 import wave
 from pathlib import Path
 
@@ -17,7 +14,7 @@ import pytest
 
 from simulator.app import create_app
 from simulator.testing.server import ThreadedServer
-from tests.support import make_settings
+from tests.support import make_settings, run_readme_block
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -31,9 +28,7 @@ def test_the_koreai_section_comes_before_the_admin_api() -> None:
 
 def test_the_koreai_example_fetches_a_recording_that_serves_a_wav() -> None:
     with ThreadedServer(create_app(make_settings())) as server:
-        script = EXAMPLE.replace("http://127.0.0.1:8000", server.url).replace("python3 ", f"{sys.executable} ")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SIM_")}
-        result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT, env=env)
+        result = run_readme_block(EXAMPLE, server.url, timeout=60)
         assert result.returncode == 0, result.stderr
         body = orjson.loads(result.stdout)
         assert body["status"] == "success"

@@ -238,18 +238,23 @@ def _equals(ctx: Context, field: str, value: Any, where: str, case_insensitive: 
     return TermsNode(field, frozenset({typed}), spec.type == TEXT)
 
 
+def _value_and_case(raw: Any, where: str, require: str | None = None) -> tuple[Any, bool]:
+    """A term-level clause's value, given bare or as ``{"value", "boost", "case_insensitive"}``."""
+    if not isinstance(raw, dict):
+        return raw, False
+    params = _params(raw, ("value", "boost", "case_insensitive"), where)
+    _boost(params.get("boost", 1), f"{where}.boost")
+    insensitive = params.get("case_insensitive", False)
+    if not isinstance(insensitive, bool):
+        raise QueryError(f"{where}.case_insensitive must be true or false")
+    if require and "value" not in params:
+        raise QueryError(f"{where}: [{require}] needs a value")
+    return params.get("value"), insensitive
+
+
 def _term(ctx: Context, field: str, raw: Any, where: str, _body: dict[str, Any]) -> Node:
-    insensitive = False
-    if isinstance(raw, dict):
-        params = _params(raw, ("value", "boost", "case_insensitive"), where)
-        _boost(params.get("boost", 1), f"{where}.boost")
-        insensitive = params.get("case_insensitive", False)
-        if not isinstance(insensitive, bool):
-            raise QueryError(f"{where}.case_insensitive must be true or false")
-        if "value" not in params:
-            raise QueryError(f"{where}: [term] needs a value")
-        raw = params["value"]
-    return _equals(ctx, field, _scalar(raw, f"{where}.value"), where, insensitive)
+    value, insensitive = _value_and_case(raw, where, require="term")
+    return _equals(ctx, field, _scalar(value, f"{where}.value"), where, insensitive)
 
 
 def _terms(ctx: Context, field: str, raw: Any, where: str, body: dict[str, Any]) -> Node:
@@ -343,14 +348,7 @@ def _range(ctx: Context, field: str, raw: Any, where: str, _body: dict[str, Any]
 
 
 def _prefix(ctx: Context, field: str, raw: Any, where: str, _body: dict[str, Any]) -> Node:
-    insensitive = False
-    if isinstance(raw, dict):
-        params = _params(raw, ("value", "boost", "case_insensitive"), where)
-        _boost(params.get("boost", 1), f"{where}.boost")
-        insensitive = params.get("case_insensitive", False)
-        if not isinstance(insensitive, bool):
-            raise QueryError(f"{where}.case_insensitive must be true or false")
-        raw = params.get("value")
+    raw, insensitive = _value_and_case(raw, where)
     value = _scalar(raw, f"{where}.value")
     spec = ctx.mapping.field(field)
     if spec is None:

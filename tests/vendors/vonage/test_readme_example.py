@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
@@ -13,6 +10,7 @@ import orjson
 from simulator.app import create_app
 from simulator.settings import Settings
 from simulator.testing.server import ThreadedServer
+from tests.support import run_readme_block
 
 ROOT = Path(__file__).resolve().parents[3]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -24,9 +22,7 @@ def test_vonage_curl_example() -> None:
     assert "X-Vgai-Key" in example and "/insights/sessions" in example
     # The example searches the last 30 days of the real calendar: the clock runs from now, as `serve` does.
     with ThreadedServer(create_app(Settings(seed=7, validate_responses=True))) as server:
-        script = example.replace("http://127.0.0.1:8000", server.url).replace("python3 ", f"{sys.executable} ")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SIM_")}
-        result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+        result = run_readme_block(example, server.url, timeout=120)
     assert result.returncode == 0, result.stderr
     body = orjson.loads(result.stdout)
     assert body["total"] > 0 and len(body["hits"]) == 3 and body["page_size"] == "3"
