@@ -86,6 +86,7 @@ class NamespaceAndJournal:
             query=scope.get("query_string", b""),
             violations=scope.get("sim.violations", []),
             response_violations=scope.get("sim.response_violations", []),
+            warnings=scope.get("sim.warnings", []),
         ))
 
 
@@ -96,7 +97,9 @@ def build_dispatcher(settings: Settings, vendors: tuple[VendorPlugin, ...] = VEN
         options={"pagy_overflow": settings.pagy_overflow},
         clock_start=settings.clock_start, clock_frozen=settings.clock_frozen,
         journal_size=settings.journal_size, max_namespaces=settings.max_namespaces,
-        webhook_policy=settings.webhook_policy,
+        webhook_policy=settings.webhook_policy, webhook_allow=settings.webhook_allow,
+        webhook_concurrency=settings.webhook_concurrency, webhook_timeout=settings.webhook_timeout,
+        namespace_ttl=settings.namespace_ttl, token_clock=settings.token_clock,
     )
     signer = Signer(hashlib.sha256(f"simulator-signing:{settings.seed}".encode()).digest())
     registry = Registry(config, {plugin.name: plugin.backend for plugin in vendors}, signer)

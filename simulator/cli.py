@@ -12,7 +12,7 @@ import orjson
 
 from simulator.core.clock import parse_instant, wall_time
 from simulator.core.errors import SimulatorError
-from simulator.settings import OVERFLOW_MODES, WEBHOOK_POLICIES, Settings, from_env
+from simulator.settings import OVERFLOW_MODES, TOKEN_CLOCKS, WEBHOOK_POLICIES, Settings, from_env, host_list
 
 
 def _instant(text: str) -> float:
@@ -54,7 +54,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--pagy-overflow", choices=OVERFLOW_MODES, help="Prevail page past the end (default empty_page)")
     serve.add_argument("--webhook-policy", choices=WEBHOOK_POLICIES,
                        help="'loopback' delivers webhooks only to loopback hosts (default any)")
+    serve.add_argument("--webhook-allow", type=host_list, metavar="HOST[,HOST...]",
+                       help="hosts webhooks may reach although they resolve to link-local or metadata addresses")
+    serve.add_argument("--webhook-concurrency", type=int,
+                       help="webhook deliveries in flight per namespace (default 16)")
+    serve.add_argument("--webhook-timeout", type=float, help="seconds for one whole webhook delivery (default 5)")
     serve.add_argument("--access-log", action="store_true", default=None, help="log every request (slower)")
+    serve.add_argument("--max-body-bytes", type=int, help="largest request body; larger gets 413 (default 10 MiB)")
+    serve.add_argument("--max-header-bytes", type=int,
+                       help="largest request line and header block; larger gets 414 / 431 (default 64 KiB)")
+    serve.add_argument("--read-timeout", type=float,
+                       help="seconds to receive a request's head, then its whole body; slower gets 408 (default 30)")
+    serve.add_argument("--max-namespaces", type=int, help="namespaces at once; more get 429 (default 1000)")
+    serve.add_argument("--namespace-ttl", type=float,
+                       help="drop namespaces (but 'default') idle this many seconds; 0 keeps them (default 0)")
+    serve.add_argument("--admin-token", help="require this token on /_sim/ (but health and signed downloads); "
+                       "'generate' makes one and prints it")
+    serve.add_argument("--token-clock", choices=TOKEN_CLOCKS,
+                       help="clock that judges JWT exp/nbf/iat: 'wall' (default) or each namespace's clock")
 
     creds = commands.add_parser("credentials", help="development credentials of the loaded fixtures")
     creds.add_argument("--json", action="store_true", help="print JSON")
@@ -92,6 +109,13 @@ def _settings(args: argparse.Namespace) -> Settings:
         validate_responses=getattr(args, "validate_responses", None),
         journal_size=getattr(args, "journal_size", None), pagy_overflow=getattr(args, "pagy_overflow", None),
         webhook_policy=getattr(args, "webhook_policy", None), access_log=getattr(args, "access_log", None),
+        webhook_allow=getattr(args, "webhook_allow", None),
+        webhook_concurrency=getattr(args, "webhook_concurrency", None),
+        webhook_timeout=getattr(args, "webhook_timeout", None),
+        max_body_bytes=getattr(args, "max_body_bytes", None), max_header_bytes=getattr(args, "max_header_bytes", None),
+        read_timeout=getattr(args, "read_timeout", None), max_namespaces=getattr(args, "max_namespaces", None),
+        namespace_ttl=getattr(args, "namespace_ttl", None), admin_token=getattr(args, "admin_token", None),
+        token_clock=getattr(args, "token_clock", None),
     )
 
 

@@ -13,6 +13,7 @@ from simulator.core.clock import parse_instant
 
 OVERFLOW_MODES = ("empty_page", "last_page", "exception")
 WEBHOOK_POLICIES = ("any", "loopback")
+TOKEN_CLOCKS = ("wall", "namespace")
 
 
 def default_fixtures() -> Path:
@@ -36,6 +37,16 @@ class Settings:
     tick_seconds: float = 0.5
     access_log: bool = False
     webhook_policy: str = "any"
+    # Hosts webhooks may reach even though they resolve to link-local or cloud-metadata addresses.
+    webhook_allow: tuple[str, ...] = ()
+    webhook_concurrency: int = 16  # deliveries in flight per namespace
+    webhook_timeout: float = 5.0  # seconds for a whole delivery: connect, send, read the answer
+    max_body_bytes: int = 10 * 1024 * 1024  # larger request bodies get 413
+    max_header_bytes: int = 64 * 1024  # request line or header block larger than this gets 414 / 431
+    read_timeout: float = 30.0  # seconds to receive a request's head, and then its whole body
+    namespace_ttl: float = 0.0  # idle seconds after which a namespace other than "default" is dropped; 0 keeps all
+    admin_token: str | None = None  # when set, /_sim/ (but health and signed downloads) asks for it
+    token_clock: str = "wall"  # the clock that judges JWT exp / nbf / iat unless a namespace asks otherwise
 
     def __post_init__(self) -> None:
         if self.pagy_overflow not in OVERFLOW_MODES:
@@ -46,6 +57,16 @@ class Settings:
             raise ValueError("journal_size must be at least 1")
         if self.max_namespaces < 1:
             raise ValueError("max_namespaces must be at least 1")
+        if self.token_clock not in TOKEN_CLOCKS:
+            raise ValueError(f"token_clock must be one of {', '.join(TOKEN_CLOCKS)}")
+        for name in ("max_body_bytes", "max_header_bytes", "webhook_concurrency"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        for name in ("read_timeout", "webhook_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be a positive number of seconds")
+        if self.namespace_ttl < 0:
+            raise ValueError("namespace_ttl must not be negative (0 turns eviction off)")
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -63,7 +84,23 @@ def _convert(name: str, raw: str) -> Any:
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if name == "fixtures":
         return Path(raw)
+    if name == "webhook_allow":
+        return host_list(raw)
     return raw
+
+
+def host_list(raw: str) -> tuple[str, ...]:
+    """``"a.example, b:8080"`` -> ``("a.example", "b")``: host names, lower case, ports dropped."""
+    hosts = []
+    for item in raw.split(","):
+        host = item.strip().lower()
+        if host.startswith("["):  # [::1]:8080
+            host = host[1:].split("]", 1)[0]
+        elif host.count(":") == 1:
+            host = host.split(":", 1)[0]
+        if host:
+            hosts.append(host)
+    return tuple(hosts)
 
 
 def from_env(environ: Mapping[str, str] | None = None, base: Settings | None = None) -> Settings:

@@ -94,6 +94,8 @@ def _entry_view(entry: Entry) -> dict[str, Any]:
     }
     if entry.detail:
         view["detail"] = entry.detail
+    if entry.warnings:
+        view["warnings"] = list(entry.warnings)
     return view
 
 

@@ -58,6 +58,10 @@ class Call:
     scope: Any
     principal: Any = None
 
+    def warn(self, message: str) -> None:
+        """Journal a warning with this request: accepted as the vendor would, but likely a client mistake."""
+        self.scope.setdefault("sim.warnings", []).append(message)
+
     @property
     def namespace(self) -> Namespace:
         """The caller's namespace, created on first use (server-wide operations never touch it)."""

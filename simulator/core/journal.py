@@ -25,6 +25,9 @@ class Entry:
     violations: list[Violation] = field(default_factory=list)
     response_violations: list[Violation] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
+    # Things the request did that the vendor accepts but a client author wants to hear about
+    # (a filter on a field no document has, a match on an ID field).
+    warnings: list[str] = field(default_factory=list)
 
 
 class Journal:

@@ -58,6 +58,11 @@ class StoreConfig:
     journal_size: int
     max_namespaces: int
     webhook_policy: str = "any"
+    webhook_allow: tuple[str, ...] = ()
+    webhook_concurrency: int = 16
+    webhook_timeout: float = 5.0
+    namespace_ttl: float = 0.0
+    token_clock: str = "wall"
 
 
 class Namespace:
