@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import gc
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,7 +22,9 @@ from simulator.admin import handlers as admin_handlers
 from simulator.admin.errors import AdminErrors
 from simulator.core.clock import monotonic
 from simulator.core.dispatch import Area, Binding, Dispatcher
+from simulator.core.guard import AdminGuard
 from simulator.core.journal import Entry
+from simulator.core.limits import RequestLimits
 from simulator.core.plugin import VendorPlugin
 from simulator.core.signing import Signer
 from simulator.core.spec import Spec, SpecError, bind, specs_dir
@@ -33,6 +37,7 @@ from simulator.vendors import koreai, prevail, realtimekit, vonage
 VENDORS: tuple[VendorPlugin, ...] = (prevail.PLUGIN, koreai.PLUGIN, realtimekit.PLUGIN, vonage.PLUGIN)
 ADMIN_PREFIX = "/_sim/"
 NAMESPACE_PREFIX = "/_ns/"
+JOURNAL_TEXT_BYTES = 2048  # of a path or query kept in the journal: a 64 KB query is kept as its first 2 KB
 
 
 def load_fixtures(path: Path) -> dict[str, Any]:
@@ -83,7 +88,7 @@ class NamespaceAndJournal:
             path=scope["path"], status=scope.get("sim.status", 0), latency_ms=(monotonic() - started) * 1000,
             vendor=binding.backend if binding else None,
             operation_id=binding.operation.operation_id if binding else None,
-            query=scope.get("query_string", b""),
+            query=scope.get("query_string", b"")[:JOURNAL_TEXT_BYTES],
             violations=scope.get("sim.violations", []),
             response_violations=scope.get("sim.response_violations", []),
             warnings=scope.get("sim.warnings", []),
@@ -106,8 +111,11 @@ def build_dispatcher(settings: Settings, vendors: tuple[VendorPlugin, ...] = VEN
     admin_errors = AdminErrors()
     areas = [Area(ADMIN_PREFIX, admin_errors)]
     areas += [Area(prefix, plugin.errors) for plugin in vendors for prefix in plugin.prefixes]
+    limits = RequestLimits(max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes,
+                           read_timeout=settings.read_timeout)
     dispatcher = Dispatcher(registry, areas, admin_errors, lenient=settings.lenient,
-                            validate_responses=settings.validate_responses)
+                            validate_responses=settings.validate_responses, limits=limits,
+                            guard=AdminGuard(settings.admin_token))
     folder = specs_dir()
     for plugin in vendors:
         spec = Spec.load(folder / plugin.spec_file)
@@ -127,8 +135,17 @@ def build_dispatcher(settings: Settings, vendors: tuple[VendorPlugin, ...] = VEN
             owners[op_id] = plugin.name
         handlers.update(plugin.admin_handlers)
     for op_id, handler in bind(admin_spec, handlers).items():
-        dispatcher.add(Binding(admin_spec.by_id[op_id], handler, owners[op_id], admin_errors, {}, admin_validator))
+        operation = admin_spec.by_id[op_id]
+        dispatcher.add(Binding(operation, handler, owners[op_id], admin_errors, {}, admin_validator,
+                               guarded=not operation.extensions.get("x-sim-open")))
     return dispatcher
+
+
+def release_memory() -> None:
+    """Give the memory of dropped namespaces back to the system (glibc keeps freed arenas otherwise)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: the memory is still reused by this process
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -142,7 +159,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             while True:
                 await asyncio.sleep(settings.tick_seconds)
                 for namespace in registry.all():
-                    namespace.tick()
+                    if not namespace.seeding:  # a seeding namespace is the seeding thread's until it is done
+                        namespace.tick()
+                if registry.evict_idle():
+                    release_memory()
 
         ticker = asyncio.create_task(tick())
         try:

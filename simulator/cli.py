@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -120,14 +121,24 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def serve(settings: Settings) -> int:
-    import uvicorn
-
     from simulator.app import create_app
+    from simulator.core.rand import secret_token
+    from simulator.serving import AnnouncingServer, bind, uvicorn_config
 
+    if settings.admin_token == "generate":
+        settings = settings.with_(admin_token=secret_token())
+    try:
+        sock = bind(settings.host, settings.port)
+    except OSError as error:
+        reason = "the port is already in use" if error.errno == errno.EADDRINUSE else error.strerror or str(error)
+        print(f"simulator: cannot listen on {settings.host}:{settings.port}: {reason}", file=sys.stderr)
+        return 2
     app = create_app(settings)
-    print(f"simulator listening on http://{settings.host}:{settings.port} (admin: /_sim/health)", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=settings.access_log,
-                log_level="warning", lifespan="on")
+    banner = f"simulator listening on http://{settings.host}:{settings.port} (admin: /_sim/health)"
+    if settings.admin_token:
+        banner += f"\nadmin token (send as X-Sim-Admin-Token on /_sim/): {settings.admin_token}"
+    server = AnnouncingServer(uvicorn_config(app, settings, settings.host, settings.port), banner)
+    server.run(sockets=[sock])
     return 0
 
 

@@ -16,14 +16,17 @@ from urllib.parse import parse_qsl
 import orjson
 
 from simulator.core.blobs import Blob, byte_range
+from simulator.core.clock import monotonic
 from simulator.core.errors import (
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
     SimulatorError,
     Unauthorized,
-    Violation,
 )
+from simulator.core.guard import AdminGuard
+from simulator.core.jsonlimits import excerpt
+from simulator.core.limits import RequestLimits
 from simulator.core.render import plain
 from simulator.core.spec import Operation
 from simulator.core.store import Namespace, Registry
@@ -94,6 +97,7 @@ class Binding:
     errors: ErrorShape
     verifiers: Mapping[str, Verifier]
     validator: Validator
+    guarded: bool = False  # an admin operation that asks for the admin token when the server has one
 
 
 @dataclass
@@ -118,8 +122,10 @@ def compile_path(template: str) -> re.Pattern[str]:
 
 class Dispatcher:
     def __init__(self, registry: Registry, areas: list[Area], fallback: ErrorShape, *, lenient: bool,
-                 validate_responses: bool):
+                 validate_responses: bool, limits: RequestLimits | None = None, guard: AdminGuard | None = None):
         self.registry = registry
+        self.limits = limits or RequestLimits()
+        self.guard = guard or AdminGuard()
         self.routes: list[_Route] = []
         self._areas = sorted(areas, key=lambda a: len(a.prefix), reverse=True)
         self._fallback = fallback
@@ -162,7 +168,12 @@ class Dispatcher:
         headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
         method: str = scope["method"]
         reply, binding = await self.handle(scope, receive, headers)
-        status, extra, content, media_type = self._render(reply, binding, headers, scope)
+        try:
+            status, extra, content, media_type = self._render(reply, binding, headers, scope)
+        except Exception as bug:  # a reply that cannot be rendered is a simulator bug: say so in the vendor's shape
+            logger.exception("cannot render the answer to %s %s", method, scope["path"])
+            failed = (binding.errors if binding else self._area(scope["path"])).render(_bug(bug))
+            status, extra, content, media_type = failed.status, failed.headers, orjson.dumps(failed.body), JSON
         raw_headers = [(b"content-length", str(len(content)).encode())]
         if media_type:
             raw_headers.append((b"content-type", media_type.encode()))
@@ -175,17 +186,25 @@ class Dispatcher:
         path: str = scope["path"]
         errors = self._area(path)
         binding: Binding | None = None
+        namespace: Namespace | None = None
         try:
+            self.limits.check_head(scope)
             binding, path_params = self._match(scope["method"], path)
             errors = binding.errors
+            if binding.guarded:
+                self.guard.check(headers)
+            self.limits.check_declared_length(headers)
             name = scope.get("sim.namespace", "default")
             # Server-wide admin operations (health, namespace management) must not create the
             # namespace they are called in: deleting "default" and then inspecting it is a 404.
-            namespace = None if binding.operation.extensions.get("x-sim-server-wide") else self.registry.get(name)
-            if namespace is not None:
+            if not binding.operation.extensions.get("x-sim-server-wide"):
+                namespace = self.registry.get(name)
+                namespace.active += 1
+                namespace.last_used = monotonic()
+                await namespace.ready(binding.backend)
                 namespace.tick()
             scope["sim.operation"] = binding
-            raw_body = await _read_body(receive) if binding.operation.body is not None else b""
+            raw_body = await self.limits.read_body(receive) if binding.operation.body is not None else b""
             raw_query: bytes = scope.get("query_string", b"")
             query_items = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
             checked = binding.validator.check_request(
@@ -199,7 +218,7 @@ class Dispatcher:
                 query=dict(query_items), path=path, scope=scope,
             )
             call.principal = _authenticate(binding, call)
-            if checked.violations and not self.lenient:
+            if checked.violations and (checked.unusable or not self.lenient):
                 raise InvalidRequest(checked.violations)
             for name in checked.invalid_optional:  # lenient: an unusable optional value is as if absent
                 call.params.pop(name, None)
@@ -212,7 +231,10 @@ class Dispatcher:
                 reply = errors.render(InvalidRequest(violations))
             else:  # a bug in the simulator: answer in the vendor's shape and say so
                 logger.exception("unhandled error serving %s %s", scope["method"], path)
-                reply = errors.render(SimulatorError(f"Simulator bug: {type(bug).__name__}: {bug}", 500))
+                reply = errors.render(_bug(bug))
+        finally:
+            if namespace is not None:
+                namespace.active -= 1
         return reply, binding
 
     def _render(self, reply: Reply, binding: Binding | None, headers: dict[str, str],
@@ -230,28 +252,14 @@ class Dispatcher:
                                                         plain(reply.body))
             if problems:
                 scope["sim.response_violations"] = problems
-                return _self_check_failure(problems)
+                failed = binding.errors.render(SimulatorError(
+                    "The simulator produced a response that breaks its own spec", 500, "self_check_failed", problems))
+                return failed.status, failed.headers, orjson.dumps(failed.body), JSON
         return reply.status, reply.headers, content, reply.media_type
 
 
-async def _read_body(receive: Any) -> bytes:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _self_check_failure(problems: list[Violation]) -> tuple[int, dict[str, str], bytes, str]:
-    body = {
-        "error": "The simulator produced a response that breaks its own spec",
-        "violations": [p.as_dict() for p in problems],
-    }
-    return 500, {}, orjson.dumps(body), JSON
+def _bug(bug: Exception) -> SimulatorError:
+    return SimulatorError(excerpt(f"Simulator bug: {type(bug).__name__}: {bug}", 300), 500)
 
 
 def _blob_parts(reply: Reply, range_header: str | None,

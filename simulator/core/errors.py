@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from simulator.core.jsonlimits import excerpt
+
+MESSAGE_CHARS = 500
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -30,6 +34,8 @@ class SimulatorError(Exception):
     headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Messages quote what the client sent; a 64 KB value is quoted as an excerpt, never echoed whole.
+        self.message = excerpt(self.message, MESSAGE_CHARS)
         super().__init__(self.message)
 
 
@@ -79,3 +85,27 @@ class Unsupported(SimulatorError):
 class TooManyRequests(SimulatorError):
     def __init__(self, message: str, retry_after: int = 1):
         super().__init__(message, 429, "rate_limited", headers={"Retry-After": str(retry_after)})
+
+
+class RequestTimeout(SimulatorError):
+    """The request's body did not arrive in time; the connection is closed after the answer."""
+
+    def __init__(self, message: str):
+        super().__init__(message, 408, "request_timeout", headers={"Connection": "close"})
+
+
+class PayloadTooLarge(SimulatorError):
+    """The body is larger than the server accepts; it is not read, and the connection is closed."""
+
+    def __init__(self, message: str):
+        super().__init__(message, 413, "payload_too_large", headers={"Connection": "close"})
+
+
+class UriTooLong(SimulatorError):
+    def __init__(self, message: str):
+        super().__init__(message, 414, "uri_too_long", headers={"Connection": "close"})
+
+
+class HeadersTooLarge(SimulatorError):
+    def __init__(self, message: str):
+        super().__init__(message, 431, "request_header_fields_too_large", headers={"Connection": "close"})

@@ -10,23 +10,34 @@ from __future__ import annotations
 
 import hashlib
 import random
+import secrets
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # Faker costs ~150 ms to import; it is loaded only when data is first generated.
     from faker import Faker
 
-_faker: Faker | None = None
+_fakers = threading.local()
 
 
 def _shared_faker() -> Faker:
-    """One Faker instance, reseeded before each use: building one costs ~25 ms."""
-    global _faker
-    if _faker is None:
+    """One Faker instance per thread, reseeded before each use: building one costs ~25 ms.
+
+    Per thread because namespaces seed on a worker thread while requests are served on the event
+    loop's: two streams sharing one instance would interleave and lose determinism.
+    """
+    faker: Faker | None = getattr(_fakers, "instance", None)
+    if faker is None:
         from faker import Faker
 
-        _faker = Faker("en_US")
-    return _faker
+        faker = _fakers.instance = Faker("en_US")
+    return faker
+
+
+def secret_token() -> str:
+    """An unguessable token (the admin token). Deliberately not seeded: a secret must not be reproducible."""
+    return secrets.token_urlsafe(24)
 
 
 def derive_seed(*parts: object) -> int:

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 from simulator.core.errors import Forbidden
+from simulator.core.jsonlimits import excerpt
 
 _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 
@@ -81,7 +82,8 @@ class Signer:
 
 
 def s3_error_xml(code: str, message: str, resource: str) -> bytes:
-    """The body S3 sends with a 403 for a bad or expired presigned URL."""
+    """The body S3 sends with a 403 for a bad or expired presigned URL (a long resource quoted as an excerpt)."""
+    resource = excerpt(resource, 500)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>"

@@ -1,18 +1,26 @@
 """Namespaces: each owns its clock, seeded state per vendor, due queue, webhooks and journal.
 
 Namespaces are created on first use and seed each vendor lazily, on first touch, so a fresh one
-costs almost nothing. Reset drops the vendor state (re-seeded on next touch) and restarts the clock.
+costs almost nothing. Seeding a large vendor takes a while (Vonage: seconds), so a request that needs
+it seeds on a worker thread (:meth:`Namespace.ready`): the event loop keeps serving other namespaces,
+and requests of the namespace being seeded wait for it. One thread seeds at a time, so seeds never
+interleave. Reset drops the vendor state (re-seeded on next touch) and restarts the clock.
+
+Namespaces idle longer than ``namespace_ttl`` (other than ``default``) are dropped by
+:meth:`Registry.evict_idle`; they come back, seeded afresh, on next use.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import re
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.core.clock import Clock
+from simulator.core.clock import Clock, monotonic
 from simulator.core.coverage import Coverage
 from simulator.core.errors import BadRequest, NotFound, TooManyRequests
 from simulator.core.journal import Journal
@@ -22,8 +30,9 @@ from simulator.core.signing import Signer
 from simulator.core.spec import Operation
 from simulator.core.webhooks import WebhookSender
 
-NAMESPACE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAMESPACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # whole name: matched with fullmatch
 DEFAULT_NAMESPACE = "default"
+_SEEDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulator-seed")
 
 
 @dataclass
@@ -78,6 +87,32 @@ class Namespace:
         self.webhooks = WebhookSender(self.queue, self.clock.timestamp, self.journal, self._config.webhook_policy)
         self.empty = False
         self._states: dict[str, Any] = {}
+        self.last_used = monotonic()
+        self.active = 0  # requests in progress
+        self._seeding: asyncio.Future[Any] | None = None
+
+    @property
+    def seeding(self) -> bool:
+        return self._seeding is not None
+
+    def is_seeded(self, vendor: str) -> bool:
+        return vendor in self._states
+
+    async def ready(self, vendor: str | None) -> None:
+        """Return once no seeding runs here and ``vendor`` (if any) is seeded, seeding it off the loop."""
+        while True:
+            if self._seeding is not None:
+                await asyncio.shield(self._seeding)
+                continue
+            if vendor is None or vendor in self._states:
+                return
+            work = asyncio.get_running_loop().run_in_executor(_SEEDER, self.state, vendor)
+            self._seeding = work
+            work.add_done_callback(self._seeded)
+            await asyncio.shield(work)  # a client that gives up does not stop the seeding others wait for
+
+    def _seeded(self, _work: asyncio.Future[Any]) -> None:
+        self._seeding = None
 
     def state(self, vendor: str) -> Any:
         backend = self._states.get(vendor)
@@ -141,7 +176,7 @@ class Registry:
         namespace = self._namespaces.get(name)
         if namespace is not None:
             return namespace
-        if not NAMESPACE_NAME.match(name):
+        if not NAMESPACE_NAME.fullmatch(name):
             raise BadRequest(
                 f"Invalid namespace {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
                 "letter or digit",
@@ -174,6 +209,18 @@ class Registry:
 
     def names(self) -> list[str]:
         return sorted(self._namespaces)
+
+    def evict_idle(self, now: float | None = None) -> list[str]:
+        """Drop namespaces (but ``default``) unused for ``namespace_ttl`` seconds, none busy or seeding."""
+        ttl = self.config.namespace_ttl
+        if ttl <= 0:
+            return []
+        now = monotonic() if now is None else now
+        idle = [name for name, ns in self._namespaces.items()
+                if name != DEFAULT_NAMESPACE and not ns.active and not ns.seeding and now - ns.last_used >= ttl]
+        for name in idle:
+            del self._namespaces[name]
+        return idle
 
     def all(self) -> list[Namespace]:
         return list(self._namespaces.values())

@@ -9,6 +9,7 @@ JSON pointer into the spec.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,10 +18,16 @@ from typing import Any
 import orjson
 
 from simulator.core.errors import Violation
+from simulator.core.jsonlimits import MAX_DEPTH, excerpt, nesting_exceeds
 from simulator.core.spec import Operation, Parameter, Spec, escape_pointer
 
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# Anchored with fullmatch and free of nested quantifiers over the same characters: linear in the input.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_FLOAT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+MAX_NUMBER_CHARS = 40  # longer text is no number a vendor accepts (and int() refuses 4,300+ digits)
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MESSAGE_CHARS = 240
+MAX_VIOLATIONS = 50  # a body breaking a rule in each of 100k array items is told about the first 50
 _ABSOLUTE_ROOTS = frozenset({"components", "paths", "$defs", "definitions", "webhooks"})
 
 
@@ -30,6 +37,7 @@ class CheckedRequest:
     body: Any
     violations: list[Violation]
     invalid_optional: list[str] = field(default_factory=list)  # optional parameters whose value broke the spec
+    unusable: bool = False  # even a lenient server cannot serve it (a body nested too deep, a huge required number)
 
 
 def _schema_types(schema: Mapping[str, Any]) -> set[str]:
@@ -41,18 +49,53 @@ def _schema_types(schema: Mapping[str, Any]) -> set[str]:
     return set()
 
 
+class OutOfRange(ValueError):
+    """A parameter that spells an integer outside what the schema (or a 64-bit integer) allows."""
+
+
+def _integer_bounds(schema: Mapping[str, Any]) -> tuple[int | float, int | float]:
+    low, high = schema.get("minimum", INT64_MIN), schema.get("maximum", INT64_MAX)
+    return max(low, INT64_MIN), min(high, INT64_MAX)
+
+
+def _out_of_range(schema: Mapping[str, Any]) -> OutOfRange:
+    low, high = _integer_bounds(schema)
+    return OutOfRange(f"must be an integer from {int(low)} to {int(high)}")
+
+
+def _number(raw: str) -> int | float | None:
+    """The number ``raw`` spells (finite), or None. At most :data:`MAX_NUMBER_CHARS` are looked at."""
+    if len(raw) > MAX_NUMBER_CHARS:
+        return None
+    if _INTEGER.fullmatch(raw):
+        return int(raw)
+    if _FLOAT.fullmatch(raw):
+        value = float(raw)
+        return value if math.isfinite(value) else None
+    return None
+
+
 def coerce_scalar(raw: str, schema: Mapping[str, Any]) -> Any:
-    """Turn a string into the schema's scalar type when it converts cleanly; else return it as is."""
+    """Turn a string into the schema's scalar type when it converts cleanly; else return it as is.
+
+    Raises :class:`OutOfRange` for an integer beyond 64 bits (however many digits it has), so the
+    answer names the limit instead of failing later.
+    """
     types = _schema_types(schema)
     if "string" in types or not types:
         return raw
-    if "integer" in types:
-        if _INTEGER.match(raw):
-            return int(raw)
-        if _FLOAT.match(raw) and float(raw).is_integer():  # clients send 2.0 for 2
-            return int(float(raw))
-    if "number" in types and _FLOAT.match(raw):
-        return float(raw)
+    if "integer" in types or "number" in types:
+        number = _number(raw)
+        if number is None and "integer" in types and len(raw) > MAX_NUMBER_CHARS and raw.lstrip("+-").isdigit():
+            raise _out_of_range(schema)
+        if number is not None:
+            if "integer" in types and (isinstance(number, int) or number.is_integer()):  # clients send 2.0 for 2
+                whole = int(number)
+                if not INT64_MIN <= whole <= INT64_MAX:
+                    raise _out_of_range(schema)
+                return whole
+            if "number" in types:
+                return number
     if "boolean" in types and raw in ("true", "false"):
         return raw == "true"
     if "null" in types and raw in ("", "null"):
@@ -100,9 +143,10 @@ class Validator:
         validator = self.spec.validators.get(pointer)
         if validator is None or validator.is_valid(instance):
             return []
+        # A message quotes the offending value: a 64 KB value is quoted as an excerpt, not echoed whole.
         return [
-            Violation(_field(where, error), _rule(pointer, error.schema_path), error.message)
-            for error in validator.iter_errors(instance)
+            Violation(_field(where, error), _rule(pointer, error.schema_path), excerpt(error.message, MESSAGE_CHARS))
+            for _, error in zip(range(MAX_VIOLATIONS), validator.iter_errors(instance), strict=False)
         ]
 
     def check_request(
@@ -116,6 +160,7 @@ class Validator:
     ) -> CheckedRequest:
         violations: list[Violation] = []
         invalid_optional: list[str] = []
+        unusable = False
         params: dict[str, Any] = {}
         query_values: dict[str, list[str]] = {}
         for key, value in query:
@@ -134,40 +179,55 @@ class Validator:
                         Violation(where, param.pointer.rsplit("/", 1)[0] + "/required", "is required")
                     )
                 continue
-            value = _coerce_parameter(param, raw)
+            try:
+                value = _coerce_parameter(param, raw)
+            except OutOfRange as error:
+                limit = "maximum" if param.schema.get("maximum") is not None else "type"
+                problems = [Violation(where, f"{param.pointer}/{limit}", str(error))]
+                violations.extend(problems)
+                if param.required:
+                    unusable = True
+                else:
+                    invalid_optional.append(param.name)
+                continue
             problems = self._errors(param.pointer, value, where)
             violations.extend(problems)
             params[param.name] = value
             if problems and not param.required:
                 invalid_optional.append(param.name)
-        parsed_body, body_violations = self._check_body(op, body, content_type)
+        parsed_body, body_violations, body_unusable = self._check_body(op, body, content_type)
         violations.extend(body_violations)
-        return CheckedRequest(params, parsed_body, violations, invalid_optional)
+        return CheckedRequest(params, parsed_body, violations, invalid_optional, unusable or body_unusable)
 
-    def _check_body(self, op: Operation, body: bytes, content_type: str | None) -> tuple[Any, list[Violation]]:
+    def _check_body(self, op: Operation, body: bytes,
+                    content_type: str | None) -> tuple[Any, list[Violation], bool]:
+        """(parsed body, violations, whether the body is unusable even for a lenient server)."""
         spec_body = op.body
         if spec_body is None:
-            return None, []
+            return None, [], False
         body_pointer = f"#/paths/{escape_pointer(op.path)}/{op.method.lower()}/requestBody"
         if not body:  # only a truly empty body is "no body"; whitespace is malformed JSON
             if spec_body.required:
-                return None, [Violation("body", f"{body_pointer}/required", "a request body is required")]
-            return None, []
+                return None, [Violation("body", f"{body_pointer}/required", "a request body is required")], False
+            return None, [], False
         media_type = (content_type or "").split(";", 1)[0].strip().lower()
         json_types = [m for m in spec_body.media_types if m == "application/json" or m.endswith("+json")]
         if media_type not in spec_body.media_types and not (json_types and media_type.endswith("json")):
             expected = ", ".join(spec_body.media_types) or "no body"
             return None, [
                 Violation("header.content-type", f"{body_pointer}/content", f"must be one of: {expected}")
-            ]
+            ], False
         try:
             parsed = orjson.loads(body)
         except orjson.JSONDecodeError as error:
-            return None, [Violation("body", f"{body_pointer}/content", f"is not valid JSON ({error})")]
+            return None, [Violation("body", f"{body_pointer}/content", f"is not valid JSON ({error})")], False
+        if nesting_exceeds(parsed, MAX_DEPTH):  # nothing downstream (storage, rendering) could hold it
+            return None, [Violation("body", f"{body_pointer}/content",
+                                    f"is nested more than {MAX_DEPTH} levels deep (the limit is {MAX_DEPTH})")], True
         pointer = spec_body.media_types.get(media_type) or (
             spec_body.media_types[json_types[0]] if json_types else None
         )
-        return parsed, self._errors(pointer, parsed, "body") if pointer else []
+        return parsed, self._errors(pointer, parsed, "body") if pointer else [], False
 
     def check_response(self, op: Operation, status: int, media_type: str, body: Any) -> list[Violation]:
         documented, pointer = op.response_schema(status, media_type)

@@ -81,7 +81,7 @@ class SimulatorHandle:
 
     def __init__(self, server_url: str, namespace: str, credentials: dict[str, list[dict[str, Any]]],
                  client_bases: dict[str, str], seed_paths: dict[str, str | None],
-                 transport: httpx.BaseTransport | None = None):
+                 transport: httpx.BaseTransport | None = None, admin_token: str | None = None):
         self.server_url = server_url.rstrip("/")
         self.namespace = namespace
         self.url = f"{self.server_url}/_ns/{namespace}"
@@ -91,8 +91,10 @@ class SimulatorHandle:
         # A shared transport (and no proxy lookup) keeps a handle cheap: building an httpx client from
         # scratch loads a CA bundle, ~30 ms, which would dominate a test's cost.
         self._owns_transport = transport is None
+        # The admin token (when the simulator has one) rides on every call of this client: vendors ignore it.
+        headers = {"X-Sim-Admin-Token": admin_token} if admin_token else {}
         self.http = httpx.Client(base_url=self.url, timeout=30, transport=transport or httpx.HTTPTransport(),
-                                 trust_env=False)
+                                 trust_env=False, headers=headers)
         self.clock = ClockHandle(self.http)
         self.journal = JournalHandle(self.http)
 

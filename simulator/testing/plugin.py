@@ -11,7 +11,8 @@ The server starts once per test session (per pytest-xdist worker) on a free loop
 background thread, with response self-checks on. Each test gets its own namespace in the URL
 prefix, so tests, and xdist workers, never see each other's state. Options (ini or command line):
 ``simulator_url`` uses a simulator that is already running instead; ``simulator_seed``,
-``simulator_fixtures``, ``simulator_clock_start``, ``simulator_lenient``, ``simulator_webhook_policy``.
+``simulator_fixtures``, ``simulator_clock_start``, ``simulator_lenient``, ``simulator_webhook_policy``,
+``simulator_admin_token`` (for a simulator started with one; default ``$SIM_ADMIN_TOKEN``).
 Nothing heavy is imported until a test asks for the fixture.
 """
 
@@ -35,6 +36,7 @@ _OPTIONS = {
     "simulator_clock_start": "ISO 8601 instant where every namespace clock begins (default: now)",
     "simulator_lenient": "serve requests that break the spec, recording the violation (default false)",
     "simulator_webhook_policy": "'loopback' (default) or 'any': where webhooks may be delivered",
+    "simulator_admin_token": "admin token of the simulator at --simulator-url (default: $SIM_ADMIN_TOKEN)",
 }
 
 
@@ -58,6 +60,7 @@ class SimulatorServer:
     seed_paths: dict[str, str | None]
     worker: str
     transport: Any = None  # one httpx transport (connection pool) for every test's handle
+    admin_token: str | None = None
 
     def new_namespace(self, counter: itertools.count[int]) -> str:
         # worker and process keep names apart when several sessions share one simulator (--simulator-url)
@@ -101,6 +104,7 @@ def simulator_server(pytestconfig: pytest.Config) -> Iterator[SimulatorServer]:
             seed_paths={p.name: p.seed_path for p in VENDORS},
             worker=worker,
             transport=transport,
+            admin_token=_option(pytestconfig, "simulator_admin_token") or os.environ.get("SIM_ADMIN_TOKEN") or None,
         )
 
     external = _option(pytestconfig, "simulator_url")
@@ -124,6 +128,7 @@ def simulator(simulator_server: SimulatorServer) -> Iterator[SimulatorHandle]:
 
     handle = SimulatorHandle(simulator_server.url, simulator_server.new_namespace(_counter),
                              simulator_server.credentials, simulator_server.client_bases,
-                             simulator_server.seed_paths, simulator_server.transport)
+                             simulator_server.seed_paths, simulator_server.transport,
+                             admin_token=simulator_server.admin_token)
     yield handle
     handle.close()

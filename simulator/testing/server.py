@@ -1,4 +1,5 @@
-"""A real uvicorn server on a free loopback port, in a background thread, stopped on demand."""
+"""A real uvicorn server (with the request limits of ``simulator serve``) on a free loopback port, in a
+background thread, stopped on demand."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 import uvicorn
 
 from simulator.core.clock import monotonic
+from simulator.serving import uvicorn_config
+from simulator.settings import Settings
 
 
 def free_port() -> int:
@@ -22,9 +25,8 @@ class ThreadedServer:
     def __init__(self, app: Any, port: int | None = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, access_log=False, log_level="warning",
-                                lifespan="on")
-        self._server = uvicorn.Server(config)
+        settings = getattr(getattr(app, "state", None), "settings", None) or Settings()
+        self._server = uvicorn.Server(uvicorn_config(app, settings.with_(access_log=False), "127.0.0.1", self.port))
         self._thread = threading.Thread(target=self._server.run, name=f"simulator:{self.port}", daemon=True)
 
     def start(self, timeout: float = 10.0) -> ThreadedServer:

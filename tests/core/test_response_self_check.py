@@ -26,8 +26,9 @@ def test_a_response_breaking_the_spec_becomes_a_500_naming_the_rule() -> None:
     _break_list_sessions(app)
     with ThreadedServer(app) as server:
         answer = httpx.get(f"{server.url}/api/v1/sessions", headers={"Authorization": f"Bearer {prevail_token()}"})
-        assert answer.status_code == 500
-        [problem] = answer.json()["violations"]
+        assert answer.status_code == 500  # in Prevail's own error shape, naming each broken rule
+        assert answer.json()["error"] == "The simulator produced a response that breaks its own spec"
+        [problem] = answer.json()["errors"]
         assert problem["rule"] == "#/components/schemas/Pagy/properties/items/minimum"
         assert problem["field"] == "response.pagy.items"
         [entry] = httpx.get(f"{server.url}/_sim/journal", params={"operation": "listSessions"}).json()["entries"]
