@@ -75,7 +75,7 @@ def test_report_lists_coverage_and_violations(served: tuple[bool, ThreadedServer
     assert code == 1
     assert "prevail: 2/5 operations" in text
     assert re.search(r"never called\s+GET /api/v1/sessions \(listSessions\)", text)
-    assert "never provoked: 400, 401, 422, 429" in text  # listSessionRequests saw only 200
+    assert "never provoked: 400, 401, 422, 429" in text  # listSessionRequests saw only 200 (limits are not listed)
     for field in EXPECTED_FIELDS:
         assert f"VIOLATION x1 {field}" in text
 

@@ -462,3 +462,65 @@ def test_a_bug_still_answers_in_the_vendors_shape() -> None:
     assert unrenderable.status_code == 500
     assert unrenderable.headers["content-type"] == "application/json"
     assert "Simulator bug" in unrenderable.json()["error"]["message"]
+
+
+def test_seeding_a_large_namespace_does_not_stall_the_others(
+    hostile_server: ThreadedServer, credentials: dict[str, list[dict[str, Any]]],
+) -> None:
+    key = credentials["vonage"][0]["api_key"]
+    token = credentials["prevail"][0]["token"]
+    other = httpx.Client(base_url=f"{hostile_server.url}/_ns/bystander", timeout=30,
+                         headers={"Authorization": f"Bearer {token}"})
+    assert other.get("/api/v1/sessions").status_code == 200  # seeded before the big one starts
+    outcome: dict[str, Any] = {}
+
+    def first_touch() -> None:  # a fresh namespace's first Vonage search seeds 1,000 conversations
+        started = time.perf_counter()
+        outcome["response"] = httpx.get(f"{hostile_server.url}/_ns/big-seed/insights/sessions", timeout=60,
+                                        params={"from_date": "2025-01-01", "to_date": "2025-01-20"},
+                                        headers={"X-Vgai-Key": key})
+        outcome["seconds"] = time.perf_counter() - started
+
+    import threading
+
+    seeding = threading.Thread(target=first_touch)
+    seeding.start()
+    latencies = []
+    while seeding.is_alive() and len(latencies) < 2000:
+        started = time.perf_counter()
+        assert other.get("/_sim/health").status_code == 200
+        assert other.get("/api/v1/sessions").status_code == 200
+        latencies.append(time.perf_counter() - started)
+    seeding.join()
+    other.close()
+    assert outcome["response"].status_code == 200
+    assert len(latencies) >= 3, "the seeding was over before the bystander could ask anything"
+    print(f"seeding took {outcome['seconds']:.2f} s; {len(latencies)} bystander rounds, worst {max(latencies) * 1000:.0f} ms")
+    assert max(latencies) < BOUND < outcome["seconds"], (max(latencies), outcome["seconds"])
+
+
+def test_idle_namespaces_are_evicted_and_come_back_fresh() -> None:
+    settings = make_settings(namespace_ttl=0.6, tick_seconds=0.1)
+    with ThreadedServer(create_app(settings)) as running:
+        url = running.url
+        for name in ("idle-a", "idle-b", "default"):
+            assert httpx.post(f"{url}/_ns/{name}/_sim/clock/advance", json={"seconds": 60}, timeout=10).is_success
+        deadline = time.perf_counter() + 10
+        names = httpx.get(f"{url}/_sim/namespaces", timeout=10).json()["namespaces"]
+        while "idle-a" in names and time.perf_counter() < deadline:
+            time.sleep(0.1)
+            names = httpx.get(f"{url}/_sim/namespaces", timeout=10).json()["namespaces"]
+        assert names == ["default"]  # 'default' is never evicted
+        clock = httpx.get(f"{url}/_ns/idle-a/_sim/clock", timeout=10).json()
+        assert clock["now"].startswith("2025-01-20T15:00:00")  # back, from the start: the advance is gone
+
+
+def test_a_namespace_in_use_is_not_evicted() -> None:
+    from simulator.core.store import Registry
+
+    app = create_app(make_settings(namespace_ttl=1.0))
+    registry: Registry = app.state.registry
+    busy, idle = registry.get("busy"), registry.get("idle")
+    busy.active = 1
+    assert registry.evict_idle(now=idle.last_used + 5) == ["idle"]
+    assert registry.names() == ["busy"]

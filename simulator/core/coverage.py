@@ -16,6 +16,12 @@ from simulator.core.spec import Operation
 MAX_VIOLATION_GROUPS = 1000
 
 
+# Statuses every operation declares because the server itself may send them (wrong method, body too
+# large or too slow, URL or headers too large). They say nothing about what a client's tests cover,
+# so the report neither counts them as documented nor lists them as never provoked.
+SERVER_LIMITS = frozenset({"405", "408", "413", "414", "431"})
+
+
 @dataclass
 class _Group:
     count: int
@@ -78,7 +84,7 @@ class Coverage:
 
     def _operation(self, op: Operation) -> dict[str, Any]:
         tally = self._tallies.get(op.operation_id, _Tally())
-        documented = sorted(status for status in op.responses if status.isdigit())
+        documented = sorted(status for status in op.responses if status.isdigit() and status not in SERVER_LIMITS)
         return {
             "operation_id": op.operation_id,
             "method": op.method,
