@@ -495,7 +495,8 @@ def test_seeding_a_large_namespace_does_not_stall_the_others(
     other.close()
     assert outcome["response"].status_code == 200
     assert len(latencies) >= 3, "the seeding was over before the bystander could ask anything"
-    print(f"seeding took {outcome['seconds']:.2f} s; {len(latencies)} bystander rounds, worst {max(latencies) * 1000:.0f} ms")
+    print(f"seeding took {outcome['seconds']:.2f} s; {len(latencies)} bystander rounds, "
+          f"worst {max(latencies) * 1000:.0f} ms")
     assert max(latencies) < BOUND < outcome["seconds"], (max(latencies), outcome["seconds"])
 
 
