@@ -48,6 +48,14 @@ curl -fsS -H "Authorization: Bearer $token" "$url/api/v1/session_requests?items=
   || { echo "FAIL: GET /api/v1/session_requests"; exit 1; }
 echo "ok: GET /api/v1/session_requests"
 
+admin_token=$("$engine" logs "$container" 2>&1 | sed -n 's/^admin token .*: //p' | head -1)
+[[ -n $admin_token ]] || { echo "FAIL: no admin token printed at start"; exit 1; }
+code=$(curl -s -o /dev/null -w '%{http_code}' "$url/_sim/journal")
+[[ $code == 401 ]] || { echo "FAIL: /_sim/journal without the admin token answered $code"; exit 1; }
+curl -fsS -H "X-Sim-Admin-Token: $admin_token" "$url/_sim/journal" >/dev/null \
+  || { echo "FAIL: /_sim/journal with the admin token"; exit 1; }
+echo "ok: the admin API asks for the printed token"
+
 status=""
 for _ in $(seq 1 60); do
   status=$("$engine" inspect --format '{{.State.Health.Status}}' "$container" 2>/dev/null || echo none)

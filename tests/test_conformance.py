@@ -106,9 +106,9 @@ def test_report_without_a_server_is_a_usage_error(capsys: pytest.CaptureFixture[
 def test_readme_check_your_client_examples(tmp_path: Path) -> None:
     body = (ROOT / "README.md").read_text(encoding="utf-8").split("## Check your client\n", 1)[1].split("\n## ")[0]
     report_block, verify_block = re.findall(r"```bash\n(.*?)```", body, re.S)
-    assert "serve --lenient" in report_block and "serve --port 8001" in verify_block
+    assert "serve --lenient --port 8002" in report_block and "serve --port 8001" in verify_block
     with ThreadedServer(create_app(make_settings(lenient=True))) as lenient:
-        result = run_readme_block(report_block, lenient.url, 8000, tmp_path)
+        result = run_readme_block(report_block, lenient.url, 8002, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.rstrip().endswith("the client broke the contract")
     decoder, documents, rest = json.JSONDecoder(), [], result.stdout.strip()

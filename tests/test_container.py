@@ -31,6 +31,7 @@ def test_dockerfile_promises() -> None:
     assert user.isdigit() and user != "0"
     assert "HEALTHCHECK" in DOCKERFILE and "/_sim/health" in DOCKERFILE
     assert "SIM_HOST=0.0.0.0" in DOCKERFILE and "SIM_PORT=8000" in DOCKERFILE
+    assert "SIM_ADMIN_TOKEN=generate" in DOCKERFILE  # reachable from other hosts: the admin API is guarded
     assert 'CMD ["simulator", "serve"]' in DOCKERFILE
 
 
@@ -39,6 +40,7 @@ def test_smoke_script_is_valid_bash_and_takes_a_base_image() -> None:
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
     text = script.read_text(encoding="utf-8")
     assert "BASE_IMAGE" in text and "/_sim/health" in text and "/api/v1/session_requests" in text
+    assert "X-Sim-Admin-Token" in text
 
 
 def test_compose_example_waits_for_a_healthy_simulator() -> None:

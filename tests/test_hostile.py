@@ -231,7 +231,7 @@ def _replaced(value: Any, at: tuple[Any, ...], new: str) -> Any:
     if not at:
         return new
     copy = list(value) if isinstance(value, list) else dict(value)
-    copy[at[0]] = _replaced(value[at[0]], at[1:], new)  # type: ignore[index]
+    copy[at[0]] = _replaced(value[at[0]], at[1:], new)
     return copy
 
 
@@ -485,7 +485,7 @@ def test_seeding_a_large_namespace_does_not_stall_the_others(
 
     seeding = threading.Thread(target=first_touch)
     seeding.start()
-    latencies = []
+    latencies: list[float] = []
     while seeding.is_alive() and len(latencies) < 2000:
         started = time.perf_counter()
         assert other.get("/_sim/health").status_code == 200
