@@ -465,18 +465,25 @@ def test_a_bug_still_answers_in_the_vendors_shape() -> None:
 
 
 def test_seeding_a_large_namespace_does_not_stall_the_others(
-    hostile_server: ThreadedServer, credentials: dict[str, list[dict[str, Any]]],
+    credentials: dict[str, list[dict[str, Any]]],
 ) -> None:
+    # A seed no other test uses: prepared Vonage documents are shared per (seed, clock start) within a
+    # process, so with the common seed the first touch could be cheap and prove nothing.
+    with ThreadedServer(create_app(make_settings(seed=90_210))) as running:
+        _assert_bystander_unstalled(running.url, credentials)
+
+
+def _assert_bystander_unstalled(url: str, credentials: dict[str, list[dict[str, Any]]]) -> None:
     key = credentials["vonage"][0]["api_key"]
     token = credentials["prevail"][0]["token"]
-    other = httpx.Client(base_url=f"{hostile_server.url}/_ns/bystander", timeout=30,
+    other = httpx.Client(base_url=f"{url}/_ns/bystander", timeout=30,
                          headers={"Authorization": f"Bearer {token}"})
     assert other.get("/api/v1/sessions").status_code == 200  # seeded before the big one starts
     outcome: dict[str, Any] = {}
 
     def first_touch() -> None:  # a fresh namespace's first Vonage search seeds 1,000 conversations
         started = time.perf_counter()
-        outcome["response"] = httpx.get(f"{hostile_server.url}/_ns/big-seed/insights/sessions", timeout=60,
+        outcome["response"] = httpx.get(f"{url}/_ns/big-seed/insights/sessions", timeout=60,
                                         params={"from_date": "2025-01-01", "to_date": "2025-01-20"},
                                         headers={"X-Vgai-Key": key})
         outcome["seconds"] = time.perf_counter() - started
