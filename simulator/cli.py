@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import sys
 from collections.abc import Sequence
@@ -138,7 +139,8 @@ def serve(settings: Settings) -> int:
     if settings.admin_token:
         banner += f"\nadmin token (send as X-Sim-Admin-Token on /_sim/): {settings.admin_token}"
     server = AnnouncingServer(uvicorn_config(app, settings, settings.host, settings.port), banner)
-    server.run(sockets=[sock])
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down cleanly and re-raised it
+        server.run(sockets=[sock])
     return 0
 
 

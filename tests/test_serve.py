@@ -69,3 +69,11 @@ def test_max_namespaces_is_a_flag() -> None:
         third = httpx.get(f"{url}/_ns/three/_sim/clock", timeout=5)
         assert third.status_code == 429
         assert "Namespace limit reached (2)" in third.json()["error"]["message"]
+
+
+def test_ctrl_c_stops_the_server_quietly_with_exit_0() -> None:
+    with serving() as (process, url, _banner):
+        assert httpx.get(f"{url}/_sim/health", timeout=5).status_code == 200
+    assert process.returncode == 0
+    assert process.stderr is not None
+    assert "Traceback" not in process.stderr.read()
