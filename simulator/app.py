@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import gc
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +18,7 @@ from starlette.applications import Starlette
 
 from simulator.admin import handlers as admin_handlers
 from simulator.admin.errors import AdminErrors
+from simulator.core import heap
 from simulator.core.clock import monotonic
 from simulator.core.dispatch import Area, Binding, Dispatcher
 from simulator.core.guard import AdminGuard
@@ -141,13 +140,6 @@ def build_dispatcher(settings: Settings, vendors: tuple[VendorPlugin, ...] = VEN
     return dispatcher
 
 
-def release_memory() -> None:
-    """Give the memory of dropped namespaces back to the system (glibc keeps freed arenas otherwise)."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: the memory is still reused by this process
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     dispatcher = build_dispatcher(settings)
@@ -162,7 +154,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     if not namespace.seeding:  # a seeding namespace is the seeding thread's until it is done
                         namespace.tick()
                 if registry.evict_idle():
-                    release_memory()
+                    heap.release()
 
         ticker = asyncio.create_task(tick())
         try:

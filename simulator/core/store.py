@@ -18,8 +18,10 @@ import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from simulator.core import heap
 from simulator.core.clock import Clock, monotonic
 from simulator.core.coverage import Coverage
 from simulator.core.errors import BadRequest, NotFound, TooManyRequests
@@ -106,7 +108,8 @@ class Namespace:
                 continue
             if vendor is None or vendor in self._states:
                 return
-            work = asyncio.get_running_loop().run_in_executor(_SEEDER, self.state, vendor)
+            seed = partial(heap.build_long_lived, partial(self.state, vendor))
+            work = asyncio.get_running_loop().run_in_executor(_SEEDER, seed)
             self._seeding = work
             work.add_done_callback(self._seeded)
             await asyncio.shield(work)  # a client that gives up does not stop the seeding others wait for
