@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from simulator.app import VENDORS, create_app
+from simulator.cli import main
 from simulator.core.jsonlimits import MAX_DEPTH
 from simulator.fixtures import MAX_FILE_BYTES, MAX_NODES, FixturesError, load
 from simulator.settings import Settings
@@ -171,3 +173,17 @@ def test_serve_with_broken_fixtures_exits_2_with_one_line(tmp_path: Path, old: s
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"simulator: {path}")
     assert expected in result.stderr
+
+
+def test_the_readme_shows_what_the_loader_says(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Fixtures\n", 1)[1].split("\n## ", 1)[0]
+    shown = re.findall(r"```text\n(.*?)```", section, re.S)[0].splitlines()
+    changes = [("seed_requests: 72", "seed_requests: seventy-two"), ("seed_requests: 72", "seed_request: 72"),
+               ("vonage:", "vonnage:"), ("  history_days: 90", "  history_days: [90")]
+    said = []
+    for old, new in changes:
+        path = _file(tmp_path, _changed(old, new), "my.yaml")
+        assert main(["credentials", "--fixtures", str(path)]) == 2
+        said.append(capsys.readouterr().err.strip().replace(str(path), "my.yaml"))
+    assert said == shown
