@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import yaml
 from starlette.applications import Starlette
 
+from simulator import fixtures as fixtures_file
 from simulator.admin import handlers as admin_handlers
 from simulator.admin.errors import AdminErrors
 from simulator.core import heap
@@ -40,11 +40,8 @@ JOURNAL_TEXT_BYTES = 2048  # of a path or query kept in the journal: a 64 KB que
 
 
 def load_fixtures(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-    if not isinstance(data, dict):
-        raise SpecError(f"{path}: fixtures must be a YAML mapping of vendor sections")
-    return data
+    """The checked fixtures; :class:`simulator.fixtures.FixturesError` (one line) when they are unusable."""
+    return fixtures_file.load(path, VENDORS)
 
 
 class NamespaceAndJournal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -84,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--namespace", default="default", help="namespace whose traffic to report")
     report.add_argument("--format", choices=("text", "json", "junit"), default="text")
     report.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
+    report.add_argument("--admin-token", default=os.environ.get("SIM_ADMIN_TOKEN") or None,
+                        help="sent as X-Sim-Admin-Token, for a simulator that guards /_sim/ (default $SIM_ADMIN_TOKEN)")
 
     verify = commands.add_parser("verify", help="check a server (the real vendor or the simulator) against a spec")
     verify.add_argument("vendor", choices=_vendor_names())
@@ -164,24 +167,48 @@ def report(args: argparse.Namespace) -> int:
     """Exit 0 when the traffic broke no rule, 1 when it did, 2 when the simulator cannot be asked."""
     import httpx
 
+    from simulator.core.store import DEFAULT_NAMESPACE
     from simulator.report import FORMATS, has_violations
 
+    headers = {"X-Sim-Admin-Token": args.admin_token} if args.admin_token else {}
     try:
-        response = httpx.get(f"{args.url.rstrip('/')}/_sim/coverage", headers={"X-Sim-Namespace": args.namespace},
-                             timeout=30)
+        with httpx.Client(base_url=args.url.rstrip("/"), headers=headers, timeout=30) as client:
+            # Any request naming a namespace creates it: ask for the list first, so a typo creates nothing.
+            names = _answer(client.get("/_sim/namespaces"), args.url)["namespaces"]
+            if args.namespace not in names and args.namespace != DEFAULT_NAMESPACE:
+                print(f"simulator: no namespace {args.namespace!r}; known: {', '.join(names) or 'none'}",
+                      file=sys.stderr)
+                return 2
+            coverage = _answer(client.get("/_sim/coverage", headers={"X-Sim-Namespace": args.namespace}), args.url)
     except httpx.HTTPError as error:
         print(f"simulator: cannot reach {args.url}: {error}", file=sys.stderr)
         return 2
-    if response.status_code != 200:
-        print(f"simulator: {args.url} answered {response.status_code}: {response.text[:500]}", file=sys.stderr)
+    except _Unanswered as error:
+        print(f"simulator: {error}", file=sys.stderr)
         return 2
-    coverage = response.json()
     rendered = FORMATS[args.format](coverage)
     if args.output:
-        args.output.write_text(rendered + "\n", encoding="utf-8")
+        try:
+            args.output.write_text(rendered + "\n", encoding="utf-8")
+        except OSError as error:
+            print(f"simulator: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+            return 2
     else:
         print(rendered)
     return 1 if has_violations(coverage) else 0
+
+
+class _Unanswered(Exception):
+    """The server at --url answered, but not as a simulator's admin API does."""
+
+
+def _answer(response: Any, url: str) -> Any:
+    if response.status_code != 200:
+        raise _Unanswered(f"{url} answered {response.status_code}: {' '.join(response.text[:500].split())}")
+    try:
+        return response.json()
+    except ValueError:
+        raise _Unanswered(f"{url} did not answer with JSON: is a simulator listening there?") from None
 
 
 def verify(args: argparse.Namespace) -> int:
@@ -215,10 +242,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"simulator: {error}", file=sys.stderr)
         return 2
+    from simulator.fixtures import FixturesError
+
+    try:
+        return _run(args, settings)
+    except FixturesError as error:
+        print(f"simulator: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        if not settings.fixtures.is_file():
-            print(f"simulator: fixtures file not found: {settings.fixtures}", file=sys.stderr)
-            return 2
+        from simulator.app import load_fixtures
+
+        load_fixtures(settings.fixtures)  # a broken file is told before the port is taken
         return serve(settings)
     if args.command == "report":
         return report(args)

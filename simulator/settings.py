@@ -49,6 +49,8 @@ class Settings:
     token_clock: str = "wall"  # the clock that judges JWT exp / nbf / iat unless a namespace asks otherwise
 
     def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be from 0 to 65535, not {self.port}")
         if self.pagy_overflow not in OVERFLOW_MODES:
             raise ValueError(f"pagy_overflow must be one of {', '.join(OVERFLOW_MODES)}")
         if self.webhook_policy not in WEBHOOK_POLICIES:

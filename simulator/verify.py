@@ -7,7 +7,7 @@ operations (GET) are exercised unless writes are explicitly allowed.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import subprocess
 import sys
 import tempfile
@@ -61,10 +61,22 @@ def parse_junit(path: Path) -> tuple[list[str], list[Drift]]:
     return checked, drifted
 
 
+def schemathesis_missing() -> str | None:
+    """Why schemathesis (a test extra, not a server dependency) cannot run here, or None when it can."""
+    try:
+        importlib.import_module("schemathesis")
+    except Exception as error:  # a broken install fails in many ways; each one means "install again"
+        reason = " ".join(str(error).split())[:200] or type(error).__name__
+        return (f"simulator verify needs the test extras, and schemathesis cannot be imported ({reason}): "
+                "install them with python3 -m pip install -e '.[test]'")
+    return None
+
+
 def run(spec: Path, base_url: str, headers: list[str], max_examples: int, allow_writes: bool,
         seed: int | None = None) -> Outcome:
-    if importlib.util.find_spec("schemathesis") is None:
-        raise RuntimeError("simulator verify needs schemathesis: python3 -m pip install -e '.[test]'")
+    missing = schemathesis_missing()
+    if missing:
+        raise RuntimeError(missing)
     with tempfile.TemporaryDirectory(prefix="simulator-verify-") as work:
         junit = Path(work) / "junit.xml"
         command = [sys.executable, "-m", "schemathesis.cli", "run", str(spec), "--url", base_url,

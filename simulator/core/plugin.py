@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.core.dispatch import ErrorShape, Handler, Verifier
+from simulator.core.fixturerules import Record
 from simulator.core.store import BackendFactory
 
 
@@ -26,3 +27,5 @@ class VendorPlugin:
     credentials: Callable[[Mapping[str, Any]], list[dict[str, Any]]] = lambda _fixtures: []
     # (fixtures section, tenant id or None, ttl seconds, now) -> signed token
     token: Callable[[Mapping[str, Any], str | None, int | None, float], str] | None = None
+    # the keys this vendor's fixtures section may hold, checked when the fixtures load
+    fixture_schema: Record = field(default_factory=lambda: Record({}))

@@ -9,6 +9,7 @@ from simulator.core.auth import sign_hs256
 from simulator.core.errors import NotFound
 from simulator.core.plugin import VendorPlugin
 from simulator.vendors.koreai.errors import KoreaiErrors
+from simulator.vendors.koreai.fixture_schema import SCHEMA
 from simulator.vendors.koreai.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
 from simulator.vendors.koreai.models import KoreaiBackend
 
@@ -46,5 +47,6 @@ PLUGIN = VendorPlugin(
     errors=KoreaiErrors(),
     backend=KoreaiBackend,
     credentials=credentials,
+    fixture_schema=SCHEMA,
     token=token,
 )

@@ -9,6 +9,7 @@ from simulator.core.auth import sign_hs256
 from simulator.core.errors import NotFound
 from simulator.core.plugin import VendorPlugin
 from simulator.vendors.prevail.errors import PrevailErrors
+from simulator.vendors.prevail.fixture_schema import SCHEMA
 from simulator.vendors.prevail.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
 from simulator.vendors.prevail.models import PrevailBackend
 
@@ -44,5 +45,6 @@ PLUGIN = VendorPlugin(
     errors=PrevailErrors(),
     backend=PrevailBackend,
     credentials=credentials,
+    fixture_schema=SCHEMA,
     token=token,
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 from simulator.core.plugin import VendorPlugin
 from simulator.vendors.realtimekit.errors import RealtimeKitErrors
+from simulator.vendors.realtimekit.fixture_schema import SCHEMA
 from simulator.vendors.realtimekit.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
 from simulator.vendors.realtimekit.models import RealtimeKitBackend
 
@@ -35,4 +36,5 @@ PLUGIN = VendorPlugin(
     errors=RealtimeKitErrors(),
     backend=RealtimeKitBackend,
     credentials=credentials,
+    fixture_schema=SCHEMA,
 )

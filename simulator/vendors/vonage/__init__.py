@@ -7,6 +7,7 @@ from typing import Any
 
 from simulator.core.plugin import VendorPlugin
 from simulator.vendors.vonage.errors import VonageErrors
+from simulator.vendors.vonage.fixture_schema import SCHEMA
 from simulator.vendors.vonage.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
 from simulator.vendors.vonage.models import VonageBackend
 
@@ -28,4 +29,5 @@ PLUGIN = VendorPlugin(
     backend=VonageBackend,
     seed_path="/_sim/vonage/sessions",
     credentials=credentials,
+    fixture_schema=SCHEMA,
 )
