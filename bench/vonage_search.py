@@ -33,10 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 from simulator.core.esfields import Analyzed, Field, Mapping, project  # noqa: E402
 from simulator.core.esindex import Index, LinearScan  # noqa: E402
+from simulator.core.esknown import Catalog  # noqa: E402
 from simulator.core.rand import SeededSource  # noqa: E402
 from simulator.vendors.vonage import search as vonage_search  # noqa: E402
 from simulator.vendors.vonage import seed  # noqa: E402
-from simulator.vendors.vonage.mapping import FIELDS  # noqa: E402
+from simulator.vendors.vonage.mapping import FIELDS, TERM_ONLY  # noqa: E402
 from simulator.vendors.vonage.models import compress  # noqa: E402
 
 ACCOUNT = "5f7f277cf090a7001116fabe"
@@ -110,9 +111,9 @@ def _params(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: int(v) if k in ("page_number", "page_size") else v for k, v in raw.items()}
 
 
-def answer(run: Callable[..., tuple[int, list[int]]], source_of: Callable[[int], bytes], mapping: Mapping,
+def answer(run: Callable[..., tuple[int, list[int]]], source_of: Callable[[int], bytes], catalog: Catalog,
            raw: dict[str, Any]) -> tuple[bytes, list[int]]:
-    wanted = vonage_search.parse(_params(raw), mapping, NOW_MS)
+    wanted = vonage_search.parse(_params(raw), catalog, NOW_MS)
     total, slots = run(wanted.query, wanted.sort, wanted.offset, wanted.size)
     sources = [source_of(slot) for slot in slots]
     hits = [orjson.Fragment(s) if wanted.includes is None else project(orjson.loads(s), wanted.includes)
@@ -159,7 +160,7 @@ def deep_size(root: object) -> int:
 
 
 def bench(count: int, runs: int, scan_runs: int, seed_value: int) -> None:
-    mapping = Mapping(FIELDS)
+    mapping = Mapping(FIELDS, term_only=TERM_ONLY)
     prepared, agents, timings = generate(count, seed_value, mapping)
     gc.collect()
     started = time.perf_counter()
@@ -167,6 +168,7 @@ def bench(count: int, runs: int, scan_runs: int, seed_value: int) -> None:
     for analyzed, source in prepared:
         index.add(analyzed, source)
     built = time.perf_counter() - started
+    catalog = Catalog(mapping, index)
     scan = LinearScan()
     for analyzed, _ in prepared:
         scan.add(analyzed)
@@ -189,12 +191,12 @@ def bench(count: int, runs: int, scan_runs: int, seed_value: int) -> None:
     index_all: list[float] = []
     scan_all: list[float] = []
     for name, raw in queries(some, agents):
-        body, _ = answer(index.search, index.source, mapping, raw)
-        expected, _ = answer(scan.search, scanned_source, mapping, raw)
+        body, _ = answer(index.search, index.source, catalog, raw)
+        expected, _ = answer(scan.search, scanned_source, catalog, raw)
         assert body == expected, f"index and scan disagree on {name}"
         total = orjson.loads(body)["total"]
-        fast = _times(partial(answer, index.search, index.source, mapping, raw), runs)
-        slow = _times(partial(answer, scan.search, scanned_source, mapping, raw), scan_runs)
+        fast = _times(partial(answer, index.search, index.source, catalog, raw), runs)
+        slow = _times(partial(answer, scan.search, scanned_source, catalog, raw), scan_runs)
         index_all += fast
         scan_all += slow
         print(f"| {name} | {total:,} ({100 * total / count:.2f} %) | {_p(fast, .5):.2f} | {_p(fast, .95):.2f} | "

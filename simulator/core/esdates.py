@@ -21,6 +21,9 @@ _DATE = re.compile(
 _EPOCH_MILLIS = re.compile(r"^-?\d{5,}$")
 _MATH = re.compile(r"([+-])(\d+)([yMwdhHms])|/([yMwdhHms])")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A date with nanoseconds and a zone is 35 characters; date math adds a few steps. Longer text is no
+# date, and refusing it up front keeps date math (one step at a time) from running long.
+MAX_DATE_CHARS = 128
 _MS = timedelta(milliseconds=1)
 
 
@@ -39,6 +42,8 @@ def from_millis(millis: int) -> datetime:
 
 def parse_date(text: str, round_up: bool = False, now_ms: int | None = None) -> int:
     """Epoch milliseconds of a date, an epoch-millis string or a date-math expression."""
+    if len(text) > MAX_DATE_CHARS:
+        raise DateError(f"a date is at most {MAX_DATE_CHARS} characters, got {len(text)}")
     anchor, _, math = text.partition("||")
     if text.startswith("now"):
         if now_ms is None:

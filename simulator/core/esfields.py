@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,8 @@ KEYWORD, TEXT, LONG, DOUBLE, DATE, BOOLEAN = "keyword", "text", "long", "double"
 LEAF_TYPES = frozenset({KEYWORD, TEXT, LONG, DOUBLE, DATE, BOOLEAN})
 NUMERIC = frozenset({LONG, DOUBLE, DATE})
 KEYWORD_SUFFIX = ".keyword"
+MAX_OBJECT_DEPTH = 20  # Elasticsearch's index.mapping.depth.limit: root fields are at depth 1
+MAX_ARRAY_DEPTH = 64  # arrays directly inside arrays; only a guard for the recursion below
 IGNORE_ABOVE = 256  # `.keyword` sub-fields skip longer strings, as Elasticsearch's dynamic mapping does
 MAX_TOKEN_LENGTH = 255  # the standard tokenizer splits longer tokens at this length
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$")
@@ -38,10 +41,16 @@ class MappingConflict(ValueError):
     """A document value that the field's mapping cannot take (Elasticsearch's mapper_parsing_exception)."""
 
 
+class MappingLimit(ValueError):
+    """A document beyond what the index takes: objects nested deeper than :data:`MAX_OBJECT_DEPTH`
+    (Elasticsearch's ``index.mapping.depth.limit``), or arrays nested deeper than :data:`MAX_ARRAY_DEPTH`."""
+
+
 @dataclass(frozen=True)
 class Field:
     type: str
     keyword_subfield: bool = False  # text fields: is there a `<path>.keyword` sub-field
+    term_only: bool = False  # full-text queries (match) find nothing on it, as a vendor may declare for ID fields
 
 
 # A document as indexed: path -> (type, values). Values are normalised per type: keyword str, long int,
@@ -132,17 +141,20 @@ class Mapping:
     """Field types by dotted path: static entries (``*`` stands for one path segment) plus dynamic ones.
 
     Static types are ``keyword``, ``text``, ``text+keyword``, ``long``, ``double``, ``date``, ``boolean``
-    and ``object``. Dynamic fields are learned from stored documents (see :meth:`analyze`).
+    and ``object``. Dynamic fields are learned from stored documents (see :meth:`analyze`). Paths in
+    ``term_only`` (static paths, spelled the same) answer term-level queries only.
     """
 
-    def __init__(self, static: MappingType[str, str], dynamic: bool = True):
+    def __init__(self, static: MappingType[str, str], dynamic: bool = True, term_only: Collection[str] = ()):
         self.dynamic = dynamic
         self._fields: dict[str, Field] = {}
         self._objects: set[str] = set()
         self._patterns: list[tuple[re.Pattern[str], Field | None]] = []
         self._by_pattern: dict[str, tuple[Field | None, bool]] = {}  # path -> (field, is object) from patterns
+        if not set(term_only) <= set(static):
+            raise ValueError(f"term-only paths missing from the mapping: {sorted(set(term_only) - set(static))}")
         for path, spelled in static.items():
-            field = None if spelled == "object" else _spelled(path, spelled)
+            field = None if spelled == "object" else _spelled(path, spelled, path in term_only)
             if "*" in path:
                 self._patterns.append((re.compile("^" + re.escape(path).replace(r"\*", "[^.]+") + "$"), field))
             elif field is None:
@@ -168,6 +180,10 @@ class Mapping:
     def is_object(self, path: str) -> bool:
         return path in self._objects or self._from_patterns(path)[1]
 
+    def lists(self, path: str) -> bool:
+        """The mapping names this field or object itself (not only through a ``*`` pattern)."""
+        return path in self._fields or path in self._objects
+
     def known_paths(self) -> list[str]:
         return sorted(self._fields)
 
@@ -187,13 +203,15 @@ class Mapping:
     def analyze(self, document: MappingType[str, Any], learned: dict[str, Field | None] | None = None) -> Analyzed:
         """Index a document's values by path. New dynamic fields (None: an object) go into ``learned``;
         commit them with :meth:`learn` once every document of a batch analysed cleanly. A value that
-        does not fit the mapping raises MappingConflict."""
+        does not fit the mapping raises MappingConflict; one nested too deep, MappingLimit."""
         pending: dict[str, Field | None] = {} if learned is None else learned
         leaves: dict[str, list[Any]] = {}
         objects: set[str] = set()
         _collect(document, "", leaves, objects)
         for path in objects:
-            if self.field(path) is not None or pending.get(path) is not None or path in leaves:
+            # A pattern may make a path both (``tags.*``: a count by tag name, or a category's object).
+            if ((self.field(path) is not None and not self.is_object(path)) or pending.get(path) is not None
+                    or path in leaves):
                 raise MappingConflict(f"field {path!r} is a value, not an object")
             if path not in self._objects and not self._from_patterns(path)[1]:
                 pending[path] = None
@@ -221,12 +239,12 @@ class Mapping:
                 self._fields.setdefault(path, field)
 
 
-def _spelled(path: str, spelled: str) -> Field:
+def _spelled(path: str, spelled: str, term_only: bool = False) -> Field:
     if spelled == "text+keyword":
-        return Field(TEXT, keyword_subfield=True)
+        return Field(TEXT, keyword_subfield=True, term_only=term_only)
     if spelled not in LEAF_TYPES:
         raise ValueError(f"mapping of {path!r}: unknown type {spelled!r}")
-    return Field(spelled)
+    return Field(spelled, term_only=term_only)
 
 
 def _detect(sample: Any) -> Field:
@@ -261,16 +279,21 @@ def _normalised(path: str, field: Field, values: list[Any]) -> list[Any]:
         raise MappingConflict(f"field {path!r} is mapped as {kind}: {error}") from None
 
 
-def _collect(node: MappingType[str, Any], prefix: str, leaves: dict[str, list[Any]], objects: set[str]) -> None:
-    """File every scalar under its dotted path (arrays flattened); note the object paths on the way."""
+def _collect(node: MappingType[str, Any], prefix: str, leaves: dict[str, list[Any]], objects: set[str],
+             depth: int = 1) -> None:
+    """File every scalar under its dotted path (arrays flattened); note the object paths on the way.
+
+    ``depth`` is that of the node's fields (the document's own are at 1); the limit is checked before
+    going down, so no input gets near the interpreter's recursion limit."""
     for key, value in node.items():
         path = prefix + key
         kind = type(value)
         if kind is dict:
             objects.add(path)
-            _collect(value, path + ".", leaves, objects)
+            _deeper(path, depth)
+            _collect(value, path + ".", leaves, objects, depth + 1)
         elif kind is list:
-            _collect_list(value, path, leaves, objects)
+            _collect_list(value, path, leaves, objects, depth, 1)
         elif value is not None:
             found = leaves.get(path)
             if found is None:
@@ -279,15 +302,27 @@ def _collect(node: MappingType[str, Any], prefix: str, leaves: dict[str, list[An
                 found.append(value)
 
 
-def _collect_list(items: list[Any], path: str, leaves: dict[str, list[Any]], objects: set[str]) -> None:
+def _deeper(path: str, depth: int) -> None:
+    if depth >= MAX_OBJECT_DEPTH:
+        shown = path if len(path) <= 120 else path[:80] + "…" + path[-30:]
+        raise MappingLimit(f"field {shown!r} is nested more than {MAX_OBJECT_DEPTH} objects deep (the limit is "
+                           f"{MAX_OBJECT_DEPTH} levels, as Elasticsearch's index.mapping.depth.limit)")
+
+
+def _collect_list(items: list[Any], path: str, leaves: dict[str, list[Any]], objects: set[str], depth: int,
+                  arrays: int) -> None:
+    if arrays > MAX_ARRAY_DEPTH:
+        raise MappingLimit(f"field {path[:120]!r} holds arrays nested more than {MAX_ARRAY_DEPTH} levels deep "
+                           f"(the limit is {MAX_ARRAY_DEPTH} levels)")
     found = leaves.get(path)
     for item in items:
         kind = type(item)
         if kind is dict:
             objects.add(path)
-            _collect(item, path + ".", leaves, objects)
+            _deeper(path, depth)
+            _collect(item, path + ".", leaves, objects, depth + 1)
         elif kind is list:
-            _collect_list(item, path, leaves, objects)
+            _collect_list(item, path, leaves, objects, depth, arrays + 1)
         elif item is not None:
             if found is None:
                 found = leaves[path] = [item]

@@ -187,6 +187,10 @@ class Index:
     def present(self, field: str) -> Sequence[int]:
         return self._present.get(field, ())
 
+    def fields(self) -> list[str]:
+        """Every field some document has had (until the index is compacted)."""
+        return list(self._present)
+
     def fields_under(self, prefix: str) -> list[str]:
         start = prefix + "."
         return self._cached(("under", prefix),  # type: ignore[no-any-return]

@@ -18,6 +18,7 @@ agree, and the tests check that they do. The semantics are Elasticsearch's:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import struct
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from simulator.core.esnodes import (
     RangeNode,
     TermsNode,
 )
+from simulator.core.jsonlimits import excerpt
 
 __all__ = ["Analyzed", "Node", "QueryError", "min_should_match", "parse_filter", "parse_query"]
 
@@ -58,6 +60,9 @@ QUERY_TYPES = ("bool", "term", "terms", "match", "match_phrase", "range", "prefi
 BOOL_KEYS = ("must", "filter", "should", "must_not", "minimum_should_match", "boost")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _MSM_PART = re.compile(r"^-?\d+%?$")
+_MSM_BOUND = re.compile(r"^\d+$")
+MAX_BOOL_DEPTH = 20  # Elasticsearch's indices.query.bool.max_nested_depth
+MAX_MSM_CHARS = 200  # "2<-25% 9<-3" is eleven
 _FLOAT32_HUNDREDTH = struct.unpack("f", struct.pack("f", 1 / 100))[0]
 
 
@@ -65,20 +70,36 @@ class QueryError(ValueError):
     """A query Elasticsearch would refuse, or one the simulator does not support; names the clause."""
 
 
+@dataclass
+class Findings:
+    """What parsing a query learned besides the query: the fields it names (in order, repeats kept out)
+    and why some of its clauses can match nothing although the query is valid."""
+
+    fields: list[str] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+    def saw(self, path: str) -> None:
+        if path not in self.fields:
+            self.fields.append(path)
+
+
 @dataclass(frozen=True)
 class Context:
     mapping: Mapping
     now_ms: int  # `now` in date math
+    findings: Findings
 
 
-def parse_filter(body: Any, mapping: Mapping, now_ms: int, where: str = "filter_by") -> Node:
+def parse_filter(body: Any, mapping: Mapping, now_ms: int, where: str = "filter_by",
+                 findings: Findings | None = None) -> Node:
     """A ``bool`` query body (``{"must": [...], "should": [...], ...}``) as a node."""
-    return _bool(body, Context(mapping, now_ms), where)
+    return _bool(body, Context(mapping, now_ms, findings or Findings()), where, 1)
 
 
-def parse_query(clause: Any, mapping: Mapping, now_ms: int, where: str = "query") -> Node:
+def parse_query(clause: Any, mapping: Mapping, now_ms: int, where: str = "query",
+                findings: Findings | None = None) -> Node:
     """One query clause (``{"term": {...}}``) as a node."""
-    return _clause(clause, Context(mapping, now_ms), where)
+    return _clause(clause, Context(mapping, now_ms, findings or Findings()), where, 0)
 
 
 def min_should_match(optional: int, spec: Any, where: str) -> int:
@@ -87,26 +108,44 @@ def min_should_match(optional: int, spec: Any, where: str) -> int:
         raise QueryError(f"{where}: minimum_should_match must be an integer or a string like '75%'")
     text = str(spec).strip()
     try:
+        if len(text) > MAX_MSM_CHARS:
+            raise ValueError(text)
         if "<" in text:
             result = optional
-            for part in re.sub(r"\s*<\s*", "<", text).split():
-                bound, _, rule = part.partition("<")
-                if optional <= int(bound):
+            for bound, rule in _conditions(text):
+                if optional <= bound:
                     return result
-                result = min_should_match(optional, rule, where)
+                result = _simple_should_match(optional, rule)
             return result
-        if not _MSM_PART.match(text):
-            raise ValueError(text)
-        if text.endswith("%"):
-            # Elasticsearch multiplies in single precision: 7 clauses at 70% need 4, not 5.
-            computed = float(struct.unpack("f", struct.pack("f", optional * int(text[:-1])))[0] * _FLOAT32_HUNDREDTH)
-            computed = struct.unpack("f", struct.pack("f", computed))[0]
-            result = optional + int(computed) if computed < 0 else int(computed)
-        else:
-            value = int(text)
-            result = optional + value if value < 0 else value
-    except ValueError:
-        raise QueryError(f"{where}: minimum_should_match {spec!r} is not a valid specification") from None
+        return _simple_should_match(optional, text)
+    except (ValueError, OverflowError):
+        raise QueryError(f"{where}: minimum_should_match {excerpt(str(spec))!r} is not a valid specification") from None
+
+
+def _conditions(text: str) -> list[tuple[int, str]]:
+    """``"2<-25% 9<-3"`` as ``[(2, "-25%"), (9, "-3")]``, spaces allowed around ``<``; split, never backtracked."""
+    pieces = [piece.split() for piece in text.split("<")]
+    # pieces: [bound], [rule, bound], ..., [rule]
+    if len(pieces[0]) != 1 or len(pieces[-1]) != 1 or any(len(middle) != 2 for middle in pieces[1:-1]):
+        raise ValueError(text)
+    bounds = [pieces[0][0]] + [middle[1] for middle in pieces[1:-1]]
+    rules = [middle[0] for middle in pieces[1:-1]] + [pieces[-1][0]]
+    if not all(_MSM_BOUND.match(bound) for bound in bounds):
+        raise ValueError(text)
+    return [(int(bound), rule) for bound, rule in zip(bounds, rules, strict=True)]
+
+
+def _simple_should_match(optional: int, text: str) -> int:
+    if not _MSM_PART.match(text):
+        raise ValueError(text)
+    if text.endswith("%"):
+        # Elasticsearch multiplies in single precision: 7 clauses at 70% need 4, not 5.
+        computed = float(struct.unpack("f", struct.pack("f", optional * int(text[:-1])))[0] * _FLOAT32_HUNDREDTH)
+        computed = struct.unpack("f", struct.pack("f", computed))[0]
+        result = optional + int(computed) if computed < 0 else int(computed)
+    else:
+        value = int(text)
+        result = optional + value if value < 0 else value
     return max(result, 0)
 
 
@@ -116,7 +155,11 @@ def _object(value: Any, where: str, what: str) -> dict[str, Any]:
     return value
 
 
-def _bool(body: Any, ctx: Context, where: str) -> Node:
+def _bool(body: Any, ctx: Context, where: str, depth: int) -> Node:
+    if depth > MAX_BOOL_DEPTH:
+        # Checked before looking inside: however deep the input, parsing stops here, far from the stack's end.
+        raise QueryError(f"{excerpt(where, 120)}: bool queries are nested more than {MAX_BOOL_DEPTH} levels deep "
+                         f"(the limit is {MAX_BOOL_DEPTH}, as Elasticsearch's indices.query.bool.max_nested_depth)")
     body = _object(body, where, "a bool query")
     unknown = [key for key in body if key not in BOOL_KEYS]
     if unknown:
@@ -126,7 +169,7 @@ def _bool(body: Any, ctx: Context, where: str) -> Node:
     for key in ("must", "filter", "should", "must_not"):
         raw = body.get(key, [])
         items = raw if isinstance(raw, list) else [raw]
-        groups[key] = [_clause(item, ctx, f"{where}.{key}[{i}]") for i, item in enumerate(items)]
+        groups[key] = [_clause(item, ctx, f"{where}.{key}[{i}]", depth) for i, item in enumerate(items)]
     should = groups["should"]
     required = groups["must"] + groups["filter"]
     if "minimum_should_match" in body and body["minimum_should_match"] is not None:
@@ -143,7 +186,7 @@ def _boost(value: Any, where: str) -> None:
         raise QueryError(f"{where}: boost must be a number")
 
 
-def _clause(clause: Any, ctx: Context, where: str) -> Node:
+def _clause(clause: Any, ctx: Context, where: str, depth: int) -> Node:
     clause = _object(clause, where, "a query clause")
     if len(clause) != 1:
         found = ", ".join(map(str, clause)) or "nothing"
@@ -151,7 +194,7 @@ def _clause(clause: Any, ctx: Context, where: str) -> Node:
     [(kind, body)] = clause.items()
     where = f"{where}.{kind}"
     if kind == "bool":
-        return _bool(body, ctx, where)
+        return _bool(body, ctx, where, depth + 1)
     if kind in ("match_all", "match_none"):
         params = _params(_object(body, where, kind), ("boost",), where)
         _boost(params.get("boost", 1), where)
@@ -163,6 +206,7 @@ def _clause(clause: Any, ctx: Context, where: str) -> Node:
             raise QueryError(f"{where}.field: name the field whose presence is required")
         if "*" in field:
             raise QueryError(f"{where}.field: wildcard field names are not supported")
+        ctx.findings.saw(field)
         spec = ctx.mapping.field(field)
         if spec is None and not ctx.mapping.is_object(field):
             return NoneNode()
@@ -177,6 +221,7 @@ def _clause(clause: Any, ctx: Context, where: str) -> Node:
     field = fields[0]
     if "*" in field or not field:
         raise QueryError(f"{where}: field names must be given in full, without wildcards")
+    ctx.findings.saw(field)
     return builder(ctx, field, body[field], f"{where}.{field}", body)
 
 
@@ -292,6 +337,8 @@ def _match(ctx: Context, field: str, raw: Any, where: str, _body: dict[str, Any]
     spec = ctx.mapping.field(field)
     if spec is None:
         return NoneNode()
+    if spec.term_only:
+        return _term_only(ctx, field, "match")
     if spec.type != TEXT:  # keyword: the whole value; numbers, dates, booleans: the value
         if "minimum_should_match" in params:
             min_should_match(1, params["minimum_should_match"], f"{where}.minimum_should_match")
@@ -316,12 +363,21 @@ def _match_phrase(ctx: Context, field: str, raw: Any, where: str, _body: dict[st
     spec = ctx.mapping.field(field)
     if spec is None:
         return NoneNode()
+    if spec.term_only:
+        return _term_only(ctx, field, "match_phrase")
     if spec.type != TEXT:
         return _equals(ctx, field, params["query"], where)
     tokens = analyze_text(keyword_value(params["query"]))
     if not tokens:
         return AllNode() if str(params.get("zero_terms_query", "none")).lower() == "all" else NoneNode()
     return PhraseNode(field, tuple(tokens)) if len(tokens) > 1 else MatchNode(field, tuple(tokens), 1)
+
+
+def _term_only(ctx: Context, field: str, kind: str) -> Node:
+    """A field the mapping declares term-only (a vendor's ID fields): full-text queries find nothing on it."""
+    ctx.findings.notes.append(f"[{kind}] on {field!r} finds nothing: it is an ID field, searched only with term "
+                              f"(or terms, range, prefix); use {{\"term\": {{\"{field}\": ...}}}}")
+    return NoneNode()
 
 
 def _range(ctx: Context, field: str, raw: Any, where: str, _body: dict[str, Any]) -> Node:

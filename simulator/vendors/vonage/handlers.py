@@ -38,7 +38,9 @@ def _hit(source: bytes, includes: list[str] | None) -> Any:
 
 def search_sessions(call: Call) -> Reply:
     backend: VonageBackend = call.backend
-    wanted = search.parse(call.params, backend.mapping, int(call.now() * 1000))
+    wanted = search.parse(call.params, backend.catalog(call.principal), int(call.now() * 1000))
+    for warning in wanted.warnings:
+        call.warn(warning)
     total, sources = backend.search(call.principal, wanted.query, wanted.sort, wanted.offset, wanted.size)
     return Reply({
         "total": total,

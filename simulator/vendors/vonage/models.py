@@ -16,14 +16,15 @@ from typing import Any
 
 import orjson
 
-from simulator.core.errors import Conflict, NotFound, SimulatorError
+from simulator.core.errors import BadRequest, Conflict, NotFound, SimulatorError
 from simulator.core.esdates import DateError, parse_date
-from simulator.core.esfields import Analyzed, Field, MappingConflict
+from simulator.core.esfields import Analyzed, Field, MappingConflict, MappingLimit
 from simulator.core.esfields import Mapping as FieldMapping
 from simulator.core.esindex import Index, SortKey
+from simulator.core.esknown import Catalog
 from simulator.core.esnodes import BoolNode, Node, RangeNode
 from simulator.core.store import VendorContext
-from simulator.vendors.vonage.mapping import FIELDS
+from simulator.vendors.vonage.mapping import FIELDS, TERM_ONLY, derived
 
 DAY_MS = 86_400_000
 START_FIELD = "session_start_time"
@@ -56,6 +57,8 @@ class Prepared:
     @classmethod
     def of(cls, document: Mapping[str, Any], mapping: FieldMapping, learned: dict[str, Field | None]) -> Prepared:
         analyzed = mapping.analyze(document, learned)
+        for path, entry in derived(document).items():  # the page's nicer fields, unless the document has them
+            analyzed.setdefault(path, entry)
         session_id = document.get("id")
         return cls(session_id if isinstance(session_id, str) else None, compress(document), analyzed)
 
@@ -87,7 +90,7 @@ class VonageBackend:
     def __init__(self, ctx: VendorContext):
         self.ctx = ctx
         fixtures = ctx.fixtures
-        self.mapping = FieldMapping(FIELDS)
+        self.mapping = FieldMapping(FIELDS, term_only=TERM_ONLY)
         self.accounts = {
             entry["account_id"]: Account(entry["account_id"], entry["api_key"], str(entry.get("region", "us")).lower(),
                                          int(entry.get("seed_sessions", fixtures.get("sessions_per_account", 500))),
@@ -115,6 +118,10 @@ class VonageBackend:
         sessions = self.sessions[account.account_id]
         total, slots = sessions.index.search(query, sort, offset, size)
         return total, [sessions.source(slot) for slot in slots]
+
+    def catalog(self, account: Account) -> Catalog:
+        """The fields the account's documents have, for warnings, suggestions and sorts on objects."""
+        return Catalog(self.mapping, self.sessions[account.account_id].index)
 
     def session(self, account: Account, session_id: str, day: str | None = None) -> bytes:
         """A session's stored document; with ``day``, only if the session started that (UTC) day."""
@@ -169,6 +176,8 @@ class VonageBackend:
                 batch.append((account_id, Prepared.of(document, self.mapping, learned)))
             except MappingConflict as conflict:
                 raise Conflict(f"body[{position}]: {conflict}", "mapping_conflict") from None
+            except MappingLimit as limit:
+                raise BadRequest(f"body[{position}]: {limit}", "mapping_limit") from None
         self.mapping.learn(learned)
         for account_id, prepared in batch:
             self.sessions[account_id].put(prepared)

@@ -232,6 +232,7 @@ def document(base: dict[str, Any], call: _Call, start: float, steps: int | None 
         "account_id": base["account_id"], "api_key": "N/A", "status": "ended" if ended else "in_progress",
         "id": base["id"], "language": base["language"], "tags": tags,
         "params": {name: {"completed": state["completed"], "value": state["value"]} for name, state in latest.items()},
+        "parameters": {name: state["value"] for name, state in latest.items()},
         "tags_list": [{"count": count, "tag": name, "category": category}
                       for (category, name), count in counts.items()],
         "params_list": list(latest.values()),

@@ -60,12 +60,33 @@ def test_sort_by_call_time_descending(built: Sim) -> None:
     assert hit_ids(response) == ["polite", "other-agent", "shut-only", "shut-up"]
 
 
-def test_sort_on_an_object_is_rejected_by_name(built: Sim) -> None:
-    response = search(client(built), sort_by="agent_information:asc,status:desc")
+def test_sort_by_agent_information_then_status_as_the_page_does(sim: Sim) -> None:
+    """003: "Sort by agent name ascending order, status descending order: agent_information:asc,status:desc".
+    An object sorts by its fields: agent_information by its name first (as the page says), then the others."""
+    empty(sim)
+    agents = {"zed": ("zed", "ended"), "amy-ended": ("amy", "ended"), "amy-running": ("amy", "in_progress"),
+              "bob": ("bob", "ended")}
+    documents = []
+    for session_id, (name, status) in agents.items():
+        document = conversation(session_id, start="2020-10-01T10:00:00", status=status)
+        document["agent_information"]["name"] = name
+        documents.append(document)
+    assert store(sim, documents).status_code == 201
+    response = search(client(sim), sort_by="agent_information:asc,status:desc")
+    assert hit_ids(response) == ["amy-running", "amy-ended", "bob", "zed"]
+    descending = search(client(sim), sort_by="agent_information:desc,status:asc")
+    assert hit_ids(descending) == ["zed", "bob", "amy-ended", "amy-running"]
+    # The same name: the object's next field by name (agent_information.id) decides.
+    twin = dict(documents[1], id="amy-twin", agent_information={**documents[1]["agent_information"], "id": "0000"})
+    assert store(sim, [twin]).status_code == 201
+    ids = hit_ids(search(client(sim), sort_by="agent_information:asc", filter_by={"must": [{"prefix": {"id": "amy"}}]}))
+    assert ids == ["amy-twin", "amy-ended", "amy-running"]  # "0000" < "5f7f…"; then by slot, as Elasticsearch ties
+
+
+def test_sort_on_an_object_without_sortable_fields_is_refused_by_name(built: Sim) -> None:
+    response = search(client(built), sort_by="transcription:asc")
     assert response.status_code == 401
-    assert "'agent_information' is an object" in response.json()["detail"]
-    response = search(client(built), sort_by="agent_information.name:asc,status:desc")
-    assert response.status_code == 200
+    assert "'transcription' is an object without fields that can be sorted on" in response.json()["detail"]
 
 
 def test_project_whole_objects(built: Sim) -> None:
@@ -111,15 +132,69 @@ def test_second_example_url_results_30_to_40_of_one_day(sim: Sim) -> None:
     assert hit_ids(response) == [f"call-{i:02}" for i in range(14, 4, -1)]  # newest first by default
 
 
-def test_call_logs_for_agents_as_written_find_nothing(built: Sim) -> None:
+def test_call_logs_for_agents_as_written_find_nothing_and_say_why(built: Sim) -> None:
     """003's call-log examples filter on agent_id, which its document model does not have (the agent's id is
-    agent_information.id): like Elasticsearch, a term on a field no document has matches nothing."""
+    agent_information.id): like Elasticsearch, a term on a field no document has matches nothing, and the
+    journal says which field was unknown and which one was probably meant."""
     filter_by = {"should": [{"term": {"agent_id": "1234567"}}, {"term": {"agent_id": "7654321"}}]}
     response = search(client(built), filter_by=filter_by, sort_by="channel_data.duration:desc",
                       project_fields=["session_start_time", "agent_id", "source", "channel_data.duration"])
     assert response.json()["total"] == 0
+    [entry] = built.journal(operation="searchSessions")[-1:]
+    assert entry["warnings"] == [
+        "filter_by names 'agent_id', a field that no document has and the mapping does not list; "
+        "did you mean 'agent_information.id'?",
+        "project_fields names 'agent_id', a field that no document has and the mapping does not list; "
+        "did you mean 'agent_information.id'?",
+    ]
     filter_by = {"should": [{"term": {"agent_information.id": agent}} for agent in ("1234567", "7654321")]}
     response = search(client(built), filter_by=filter_by, sort_by="channel_data.duration:desc",
                       project_fields=["session_start_time", "agent_id", "source", "channel_data.duration"])
     assert response.json()["total"] == 4
     assert set(response.json()["hits"][0]) == {"session_start_time", "source", "channel_data"}
+
+
+def test_the_pages_transcription_client_finds_nothing_and_points_at_user(built: Sim) -> None:
+    filter_by = {"must": [{"match": {"transcription.client": "i love this agent!"}}]}
+    assert search(client(built), filter_by=filter_by).json()["total"] == 0
+    [entry] = built.journal(operation="searchSessions")[-1:]
+    assert entry["warnings"] == ["filter_by names 'transcription.client', a field that no document has and the "
+                                 "mapping does not list; did you mean 'transcription.user'?"]
+    assert hit_ids(search(client(built), filter_by={"must": [{"match": {"transcription.user": "i love"}}]}))
+    assert "warnings" not in built.journal(operation="searchSessions")[-1]
+
+
+def test_sort_on_a_field_no_document_has_sorts_nothing_and_says_so(built: Sim) -> None:
+    response = search(client(built), sort_by="params.nickname.value:asc,session_start_time:asc")
+    assert hit_ids(response) == ["shut-up", "shut-only", "other-agent", "polite"]
+    [entry] = built.journal(operation="searchSessions")[-1:]
+    assert entry["warnings"] == ["sort_by names 'params.nickname.value', a field that no document has and the "
+                                 "mapping does not list; did you mean 'params.name.value'?"]
+    unmapped = search(client(built), sort_by="agent_id:asc")
+    assert unmapped.status_code == 401
+    assert unmapped.json()["detail"] == ("sort_by: no mapping found for 'agent_id' in order to sort on; "
+                                         "did you mean 'agent_information.id'?")
+
+
+def test_every_example_of_the_page_is_answered(built: Sim) -> None:
+    """Each filter_by, sort_by and project_fields the page shows, as written, gets a 200."""
+    filters = [
+        {"must": [{"term": {"agent_information.id": "1234567"}}, {"match": {"transcription.client": "shut up"}}]},
+        {"must": [{"term": {"flow_data.collected_tags.tag": tag}} for tag in ("cat", "dog", "rat")]},
+        {"must": [{"term": {"source": "9726666666"}}],
+         "should": [{"term": {"request_ids": "22"}}, {"term": {"request_ids": "44"}}]},
+        {"must_not": [{"term": {"flow_data.collected_tags.tag": "invalid"}}]},
+        {"must": [{"term": {"status": "ended"}}]},
+        {"should": [{"term": {"agent_id": "<agent_id_1>"}}, {"term": {"agent_id": "<agent_id_2>"}}]},
+    ]
+    sorts = ["session_start_time:desc,agent_information.id:asc", "session_start_time:desc",
+             "agent_information:asc,status:desc", "channel_data.duration:desc"]
+    projections = [["session_start_time", "source", "destination", "agent_id", "channel_data.duration", "id"],
+                   ["agent_information", "flow_data"], ["agent_information.name", "flow_data.collected_tags", "status"],
+                   ["agent_information"], ["session_start_time", "agent_id", "source", "channel_data.duration"]]
+    for filter_by in filters:
+        assert search(client(built), filter_by=filter_by).status_code == 200, filter_by
+    for sort_by in sorts:
+        assert search(client(built), sort_by=sort_by).status_code == 200, sort_by
+    for fields in projections:
+        assert search(client(built), project_fields=fields).status_code == 200, fields
