@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
@@ -159,3 +160,16 @@ def test_seeded_transcripts_scale_with_duration_and_name_the_invitees(sim: Sim) 
     ratio = lengths[long["estimated_duration"]] / lengths[short["estimated_duration"]]
     expected = long["estimated_duration"] / short["estimated_duration"]
     assert 0.8 * expected <= ratio <= 1.2 * expected
+
+
+def test_a_range_of_5000_digits_is_answered_not_a_500(sim: Sim) -> None:
+    sessions = sim.prevail().get("/api/v1/sessions", params={"items": 100}).json()["sessions"]
+    done = next(s for s in sessions if s["state"] == "completed")
+    [first, *_] = sim.prevail().get(f"/api/v1/sessions/{done['remote_session_id']}/recordings").json()["recordings"]
+    size = int(first["size"].split()[0])
+    beyond = httpx.get(first["presigned_url"], headers={"Range": "bytes=" + "9" * 5000 + "-"}, timeout=10)
+    assert beyond.status_code == 416, beyond.text[:300]
+    assert beyond.headers["content-range"] == f"bytes */{size}"
+    to_the_end = httpx.get(first["presigned_url"], headers={"Range": "bytes=10-" + "9" * 5000}, timeout=10)
+    assert to_the_end.status_code == 206 and len(to_the_end.content) == size - 10
+    assert to_the_end.headers["content-range"] == f"bytes 10-{size - 1}/{size}"
