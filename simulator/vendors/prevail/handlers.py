@@ -14,7 +14,7 @@ from simulator.vendors.prevail import languages, materials, timezones
 from simulator.vendors.prevail.models import Organisation, PrevailBackend, Session, SessionRequest, Window
 
 RECORDING_TTL = 24 * 3600
-_BODY = "#/components/schemas/RemoteSession/properties"
+_BODY = "#/components/schemas/RemoteSessionInput/properties"
 
 
 def authenticate(call: Call) -> Organisation:

@@ -91,8 +91,9 @@ def resolve(name: str) -> tzinfo | None:
 
 @cache
 def iana_names() -> frozenset[str]:
-    """The IANA zone names the installed tz database knows (read once: it walks the database's files)."""
-    return frozenset(available_timezones())
+    """The IANA zone names the installed tz database knows (read once: it walks the database's files),
+    without its ``Factory`` placeholder and the system's ``localtime`` alias, which name no place."""
+    return frozenset(available_timezones()) - {"Factory", "localtime"}
 
 
 def local_start(start_date: str, start_time: str, zone: tzinfo) -> float:

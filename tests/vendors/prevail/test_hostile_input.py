@@ -10,7 +10,10 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import yaml
 
+from simulator.core.spec import specs_dir
+from simulator.vendors.prevail import timezones
 from tests.support import Sim
 from tests.vendors.prevail.helpers import new_request
 
@@ -36,6 +39,13 @@ def test_iana_zone_names_are_accepted_and_placed_on_the_clock(sim: Sim, zone: st
     assert remote_id in {s["remote_session_id"] for s in hits.json()["sessions"]}
     later = client.get("/api/v1/sessions", params={"start_time": int(starts) + 1, "items": 100})
     assert remote_id not in {s["remote_session_id"] for s in later.json()["sessions"]}
+
+
+def test_every_iana_name_the_spec_admits_is_placed_on_the_clock() -> None:
+    spec = yaml.safe_load((specs_dir() / "prevail.yaml").read_text(encoding="utf-8"))
+    names = spec["components"]["schemas"]["IanaTimeZone"]["enum"]
+    assert {"America/New_York", "Europe/Berlin", "Asia/Kolkata"} <= set(names)
+    assert [name for name in names if timezones.resolve(name) is None] == []
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus", "America/Gotham", "x" * 101], ids=["mars", "gotham", "long"])
