@@ -10,11 +10,11 @@ from simulator.core.downloads import s3_missing, s3_rejection, s3_url
 from simulator.core.errors import InvalidRequest, Unauthorized, Violation
 from simulator.core.pagination import pagy
 from simulator.core.render import rendered
-from simulator.vendors.prevail import materials, seed, timezones
-from simulator.vendors.prevail.models import Organisation, PrevailBackend, Session, SessionRequest
+from simulator.vendors.prevail import languages, materials, timezones
+from simulator.vendors.prevail.models import Organisation, PrevailBackend, Session, SessionRequest, Window
 
 RECORDING_TTL = 24 * 3600
-_BODY = "#/components/schemas/RemoteSession/properties"
+_BODY = "#/components/schemas/RemoteSessionInput/properties"
 
 
 def authenticate(call: Call) -> Organisation:
@@ -30,7 +30,8 @@ def authenticate(call: Call) -> Organisation:
     return backend.organisations[claims["slug"]]
 
 
-def request_view(request: SessionRequest) -> dict[str, Any]:
+def listed_view(request: SessionRequest) -> dict[str, Any]:
+    """A stored request as the list page's example shows it (``file_number``, ``participants``)."""
     return {
         "id": request.id,
         "session_state": request.state,
@@ -44,18 +45,33 @@ def request_view(request: SessionRequest) -> dict[str, Any]:
     }
 
 
+def created_view(request: SessionRequest) -> dict[str, Any]:
+    """The create page's example answer: the same record without the list-only ``file_number`` and
+    ``participants`` (which it leaves out)."""
+    view = listed_view(request)
+    view["session_request"] = {k: v for k, v in request.session_request.items() if k != "participants"}
+    view["remote_session"] = {k: v for k, v in request.remote_session.items() if k != "file_number"}
+    return view
+
+
 def session_view(backend: PrevailBackend, session: Session) -> dict[str, Any]:
     return {**backend.webhook_session(session), "case": session.case, "session_url": session.session_url}
 
 
-def _epoch(call: Call, name: str) -> int | None:
-    value = call.params.get(name)
-    return int(value) if value is not None else None
+def _window(call: Call) -> Window:
+    start, end = call.params.get("start_time"), call.params.get("end_time")
+    return Window(int(start) if start is not None else None, int(end) if end is not None else None)
 
 
-def _language_code(languages: list[str] | None) -> str:
-    codes = {"English": "en-US", "German": "de-DE", "Spanish": "es-ES", "French": "fr-FR", "Japanese": "ja-JP"}
-    return codes.get((languages or ["English"])[0], "en-US")
+_DEPONENT_FIELDS = ("name", "email", "role")
+_DETAIL_FIELDS = ("interpreter", "additional_details", "preferred_manager")
+
+
+def _deponent(given: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Only the deponent fields the page documents are stored (as Rails' strong parameters keep them)."""
+    if given is None:
+        return None
+    return {key: given[key] for key in _DEPONENT_FIELDS if key in given}
 
 
 def create_session_request(call: Call) -> Reply:
@@ -66,11 +82,15 @@ def create_session_request(call: Call) -> Reply:
     zone = timezones.resolve(remote["time_zone"])
     if zone is None:
         raise InvalidRequest([Violation("body.session_request.remote_session.time_zone", f"{_BODY}/time_zone",
-                                        f"unknown time zone {remote['time_zone']!r}")])
+                                        f"unknown time zone {remote['time_zone']!r}: not a Rails zone name, "
+                                        f"GMT-offset form, US abbreviation or IANA zone name")])
     starts_at = timezones.local_start(remote["start_date"], remote["start_time"], zone)
     details_in = body.get("session_details") or {}
-    details: dict[str, Any] = {"language": _language_code(details_in.get("languages"))}
-    for key in ("interpreter", "additional_details", "preferred_manager"):
+    warning = languages.unlisted_interpreter(details_in.get("interpreter"))
+    if warning:
+        call.warn(warning)
+    details: dict[str, Any] = {"language": languages.language_code(details_in.get("languages"))}
+    for key in _DETAIL_FIELDS:
         if details_in.get(key):
             details[key] = details_in[key]
     details["video_provider"] = details_in.get("video_provider", "chime")
@@ -81,31 +101,34 @@ def create_session_request(call: Call) -> Reply:
         state="initial",
         session_request={
             "session_type": details["session_type"],
-            "deponent": body.get("deponent"),
+            "deponent": _deponent(body.get("deponent")),
             "invite_emails": list(body.get("invite_emails") or []),
             "participants": None,
         },
-        remote_session={key: remote[key] for key in ("title", "case", "start_date", "start_time", "time_zone")},
+        remote_session={
+            "title": remote["title"], "case": remote["case"], "file_number": None,
+            "start_date": remote["start_date"], "start_time": remote["start_time"], "time_zone": remote["time_zone"],
+        },
         session_details=details,
         postback_url=body["postback_url"],
         starts_at=starts_at,
         created_at=call.now(),
     )
     backend.submit(org.slug, request)
-    return Reply({"requests": [request_view(request)]}, status=201)
+    return Reply({"requests": [created_view(request)]}, status=201)
 
 
 def list_session_requests(call: Call) -> Reply:
     backend: PrevailBackend = call.backend
-    found = backend.requests_of(call.principal.slug, _epoch(call, "start_time"), _epoch(call, "end_time"))
+    found = backend.requests_of(call.principal.slug, _window(call))
     page = pagy(len(found), call.params.get("page"), call.params.get("items"),
                 overflow=backend.options.pagy_overflow)
-    return Reply({"pagy": page.as_dict(), "requests": [rendered(r, request_view) for r in page.slice(found)]})
+    return Reply({"pagy": page.as_dict(), "requests": [rendered(r, listed_view) for r in page.slice(found)]})
 
 
 def list_sessions(call: Call) -> Reply:
     backend: PrevailBackend = call.backend
-    found = backend.sessions_of(call.principal.slug, _epoch(call, "start_time"), _epoch(call, "end_time"))
+    found = backend.sessions_of(call.principal.slug, _window(call))
     page = pagy(len(found), call.params.get("page"), call.params.get("items"),
                 overflow=backend.options.pagy_overflow)
     return Reply({"pagy": page.as_dict(), "sessions": [session_view(backend, s) for s in page.slice(found)]})
@@ -140,8 +163,7 @@ def session_transcript(call: Call) -> Reply:
 
         raise NotFound(f"The transcript of session {session.remote_session_id!r} is not available yet "
                        f"(transcript_status in_progress)", "transcript_not_ready")
-    text = seed.transcript_for(backend.ctx.source.child(f"transcript:{session.remote_session_id}"))
-    return Reply({"transcript": text})
+    return Reply({"transcript": backend.transcript(session)})
 
 
 def download_file(call: Call) -> Reply:
@@ -163,7 +185,7 @@ def download_file(call: Call) -> Reply:
 
 def schedule_request(call: Call) -> Reply:
     backend: PrevailBackend = call.backend
-    return Reply({"requests": [request_view(backend.schedule(call.params["id"]))]})
+    return Reply({"requests": [listed_view(backend.schedule(call.params["id"]))]})
 
 
 HANDLERS = {

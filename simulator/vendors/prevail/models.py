@@ -16,6 +16,7 @@ from simulator.core.auth import sign_hs256
 from simulator.core.errors import Conflict, NotFound
 from simulator.core.render import Revisioned
 from simulator.core.store import VendorContext
+from simulator.vendors.prevail import transcripts
 
 SESSION_URL = "https://prevail.ai/remote_sessions/{id}/join"
 
@@ -82,6 +83,24 @@ class SessionRequest(Revisioned):
 
 
 @dataclass(frozen=True)
+class Window:
+    """The pages' epoch filters: records starting at or after ``start_after`` and ending at or before
+    ``end_before``. Session requests and sessions share this one rule and the same end instant (see
+    :meth:`PrevailBackend.span_of`), so a scheduled record is in both answers or in neither."""
+
+    start_after: int | None = None
+    end_before: int | None = None
+
+    @property
+    def unbounded(self) -> bool:
+        return self.start_after is None and self.end_before is None
+
+    def admits(self, starts_at: float, ends_at: float) -> bool:
+        return ((self.start_after is None or starts_at >= self.start_after)
+                and (self.end_before is None or ends_at <= self.end_before))
+
+
+@dataclass(frozen=True)
 class Options:
     schedule_delay: float
     estimated_duration: float
@@ -129,28 +148,29 @@ class PrevailBackend:
         return self.ctx.source.child(f"remote-session:{self.next_id}:{len(self.sessions)}").uuid()
 
     # reads ----------------------------------------------------------------------------------------
-    def requests_of(self, org: str, start_after: int | None, end_before: int | None) -> list[SessionRequest]:
+    def span_of(self, request: SessionRequest) -> tuple[float, float]:
+        """When a request's session starts and ends: its session's own times once it has one, else the
+        default estimated duration from its requested start (what its session will get when scheduled)."""
+        session = self.sessions.get(request.remote_session_id) if request.remote_session_id else None
+        if session is not None:
+            return session.starts_at, session.ends_at
+        return request.starts_at, request.starts_at + self.options.estimated_duration * 3600
+
+    def requests_of(self, org: str, window: Window) -> list[SessionRequest]:
         """Newest first. Ids only grow, so the per-organisation list is already in id order."""
         newest_first = self.by_organisation.get(org, [])[::-1]
-        if start_after is None and end_before is None:
+        if window.unbounded:
             return newest_first
-        span = self.options.estimated_duration * 3600
-        return [
-            request for request in newest_first
-            if (start_after is None or request.starts_at >= start_after)
-            and (end_before is None or request.starts_at + span <= end_before)
-        ]
+        return [request for request in newest_first if window.admits(*self.span_of(request))]
 
     def add_request(self, request: SessionRequest) -> None:
         self.requests[request.id] = request
         self.by_organisation.setdefault(request.organisation, []).append(request)
 
-    def sessions_of(self, org: str, start_after: int | None, end_before: int | None) -> list[Session]:
+    def sessions_of(self, org: str, window: Window) -> list[Session]:
         found = [
             session for session in self.sessions.values()
-            if session.organisation == org
-            and (start_after is None or session.starts_at >= start_after)
-            and (end_before is None or session.ends_at <= end_before)
+            if session.organisation == org and window.admits(session.starts_at, session.ends_at)
         ]
         return sorted(found, key=lambda s: (s.starts_at, s.request_id), reverse=True)
 
@@ -162,6 +182,19 @@ class PrevailBackend:
 
     def recordings(self, session: Session) -> list[Recording]:
         return session.recordings if self.ctx.now() >= session.ends_at else []
+
+    def cast(self, session: Session) -> transcripts.Cast:
+        """Who speaks in the session: its request's deponent and invited counsel, and a court reporter."""
+        request = self.requests.get(session.request_id)
+        deponent = request.session_request.get("deponent") if request else None
+        source = self.ctx.source.child(f"cast:{session.remote_session_id}")
+        return transcripts.cast_of(source, deponent, session.invite_emails)
+
+    def transcript(self, session: Session) -> str:
+        """The session's transcript, spoken by its cast and as long as the session."""
+        return transcripts.transcript(self.ctx.source.child(f"transcript:{session.remote_session_id}"),
+                                      self.cast(session), session.title, session.starts_at,
+                                      session.estimated_duration * 60, session.time_zone)
 
     def transcript_status(self, session: Session) -> str:
         ready = self.ctx.now() >= session.transcript_ready_at(self.options.transcript_delay)
@@ -213,8 +246,9 @@ class PrevailBackend:
         )
         from simulator.vendors.prevail import seed
 
-        session.recordings = seed.recordings_for(self.ctx.source.child(f"recordings:{remote_id}"), session)
         self.sessions[remote_id] = session
+        session.recordings = seed.recordings_for(self.ctx.source.child(f"recordings:{remote_id}"), session,
+                                                 self.cast(session))
         return session
 
     def _notify(self, request: SessionRequest, session: Session, org: Organisation) -> None:

@@ -6,11 +6,13 @@ same seed and the same day (or ``--clock-start``) give byte-identical data.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from simulator.core.rand import SeededSource
 from simulator.vendors.prevail import timezones
 from simulator.vendors.prevail.models import SESSION_URL, Recording, Session, SessionRequest
+from simulator.vendors.prevail.transcripts import Cast
 
 if TYPE_CHECKING:
     from simulator.vendors.prevail.models import PrevailBackend
@@ -49,7 +51,12 @@ def _request(backend: PrevailBackend, slug: str, source: SeededSource, created: 
     starts -= starts % 1800  # sessions start on the half hour
     start_date, start_time = timezones.local_parts(starts, zone)
     session_type = source.choice(SESSION_TYPES)
-    deponent_name = fake.name()
+    deponent_name = f"{fake.first_name()} {fake.last_name()}"
+    deponent_email = _email(deponent_name, fake.free_email_domain())
+    # Counsel are invited by firm email, so transcripts can name them; sometimes the deponent is invited too.
+    counsel = [_email(f"{fake.first_name()} {fake.last_name()}", f"{fake.last_name().lower()}-law.com")
+               for _ in range(source.integer(1, 3))]
+    invite_emails = [deponent_email, *counsel] if source.chance(0.5) else counsel
     details: dict[str, Any] = {"language": "en-US"}
     if source.chance(0.25):
         details["interpreter"] = source.choice(INTERPRETERS)
@@ -67,9 +74,9 @@ def _request(backend: PrevailBackend, slug: str, source: SeededSource, created: 
         state=state,
         session_request={
             "session_type": session_type,
-            "deponent": {"name": deponent_name, "email": fake.email(),
+            "deponent": {"name": deponent_name, "email": deponent_email,
                          "role": source.choice(("deponent", "deponent", "witness"))},
-            "invite_emails": [fake.email() for _ in range(source.integer(1, 4))],
+            "invite_emails": invite_emails,
             "participants": None,
         },
         remote_session={
@@ -88,6 +95,10 @@ def _request(backend: PrevailBackend, slug: str, source: SeededSource, created: 
     )
 
 
+def _email(name: str, domain: str) -> str:
+    return ".".join(part.lower() for part in name.split() if part.isalpha()) + "@" + domain
+
+
 def _attach_session(backend: PrevailBackend, request: SessionRequest, source: SeededSource) -> None:
     remote_id = source.uuid()
     request.remote_session_id = remote_id
@@ -100,28 +111,17 @@ def _attach_session(backend: PrevailBackend, request: SessionRequest, source: Se
         estimated_duration=source.choice((1.5, 2.0, 3.0, 4.0, 6.0)),
         invite_emails=list(request.session_request["invite_emails"]), session_url=request.session_url,
     )
-    session.recordings = recordings_for(source.child("recordings"), session)
     backend.sessions[remote_id] = session
+    session.recordings = recordings_for(source.child("recordings"), session, backend.cast(session))
 
 
-def recordings_for(source: SeededSource, session: Session) -> list[Recording]:
-    """The combined session audio, sometimes with per-speaker tracks."""
+def recordings_for(source: SeededSource, session: Session, cast: Cast) -> list[Recording]:
+    """The combined session audio, sometimes with tracks of the witness and counsel (by first name)."""
     made = session.ends_at + source.integer(60, 900)
     recordings = [Recording("complete-session-audio.mp4", "Recording", source.integer(150_000, 2_500_000), made)]
-    for index in range(source.choice((0, 0, 1, 2))):
-        speaker = source.fake.first_name().lower()
-        recordings.append(Recording(f"{speaker}-track-{index + 1}.mp4", speaker.capitalize(),
+    speakers = [name.split()[0] for name in (cast.witness, *cast.counsel) if name != "THE WITNESS"]
+    for index in range(min(source.choice((0, 0, 1, 2)), len(speakers))):
+        speaker = re.sub(r"[^a-z0-9]+", "-", speakers[index].lower()).strip("-") or "speaker"
+        recordings.append(Recording(f"{speaker}-track-{index + 1}.mp4", speakers[index].capitalize(),
                                     source.integer(80_000, 1_200_000), made + index + 1))
     return recordings
-
-
-def transcript_for(source: SeededSource) -> str:
-    """Turns ``NAME: text`` separated by blank lines, as 000 shows."""
-    fake = source.fake
-    speakers = [f"{fake.first_name()} {fake.last_name()}".upper() for _ in range(source.integer(2, 4))]
-    turns = [f"{speakers[0]}: Good morning, everyone. We are now on the record."]
-    for index in range(source.integer(6, 24)):
-        speaker = speakers[(index + 1) % len(speakers)] if source.chance(0.7) else source.choice(speakers)
-        turns.append(f"{speaker}: {fake.sentence(nb_words=source.integer(3, 18))}")
-    turns.append(f"{speakers[0]}: We are now off the record.")
-    return "\n\n".join(turns)

@@ -1,11 +1,13 @@
-"""Prevail (a Rails app) takes Rails time zone names, optionally behind a GMT offset, and a few
-US abbreviations. They map to IANA zones so start times become instants on the clock."""
+"""Prevail (a Rails app) takes Rails time zone names, optionally behind a GMT offset, a few US
+abbreviations, and - as its page points at the IANA Time Zone Database - IANA names such as
+``America/New_York``. Each maps to an IANA zone so start times become instants on the clock."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 RAILS_ZONES: dict[str, str] = {
     "International Date Line West": "Etc/GMT+12", "American Samoa": "Pacific/Pago_Pago",
@@ -82,7 +84,16 @@ def resolve(name: str) -> tzinfo | None:
         offset = timedelta(hours=int(hours), minutes=int(minutes))
         return timezone(offset if sign == "+" else -offset)
     iana = RAILS_ZONES.get(name) or ABBREVIATIONS.get(name)
+    if iana is None and name in iana_names():
+        iana = name
     return ZoneInfo(iana) if iana else None
+
+
+@cache
+def iana_names() -> frozenset[str]:
+    """The IANA zone names the installed tz database knows (read once: it walks the database's files),
+    without its ``Factory`` placeholder and the system's ``localtime`` alias, which name no place."""
+    return frozenset(available_timezones()) - {"Factory", "localtime"}
 
 
 def local_start(start_date: str, start_time: str, zone: tzinfo) -> float:

@@ -13,16 +13,25 @@ from simulator.vendors.realtimekit.models import RealtimeKitBackend
 
 
 def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One entry per API token and account it sees, with that account's app ids."""
+    """One entry per API token and account it sees, then one per global API key (sent as
+    ``X-Auth-Email`` + ``X-Auth-Key``; ``api_email`` / ``api_key`` as the SDK names them) and account,
+    each with that account's app ids."""
     apps: dict[str, list[str]] = {
         account["account_id"]: [app["app_id"] for app in account.get("apps", [])]
         for account in fixtures.get("accounts", [])
     }
-    return [
+    tokens = [
         {"api_token": token["api_token"], "account_id": account_id, "app_ids": apps.get(account_id, [])}
         for token in fixtures.get("api_tokens", [])
         for account_id in token.get("account_ids", [])
     ]
+    keys = [
+        {"api_email": key["email"], "api_key": key["api_key"], "account_id": account_id,
+         "app_ids": apps.get(account_id, [])}
+        for key in fixtures.get("api_keys", [])
+        for account_id in key.get("account_ids", [])
+    ]
+    return tokens + keys
 
 
 PLUGIN = VendorPlugin(

@@ -35,8 +35,28 @@ def test_create_answers_as_the_example(sim: Sim) -> None:
     assert created["session_request"]["deponent"] == {"name": "John Smith", "email": "john@smith.com",
                                                       "role": "deponent"}
     assert created["session_request"]["invite_emails"] == ["john@smith.com", "jane@doe.com"]
+    assert "participants" not in created["session_request"]  # the create example shows neither
     listed = sim.prevail().get("/api/v1/session_requests", params={"items": 1}).json()["requests"][0]
-    assert listed == created
+    assert listed == {**created, "remote_session": {**created["remote_session"], "file_number": None},
+                      "session_request": {**created["session_request"], "participants": None}}
+
+
+def _shape(value: Any) -> Any:
+    """The keys of a record, nested, without its values."""
+    return {key: _shape(child) for key, child in value.items()} if isinstance(value, dict) else None
+
+
+def test_created_and_seeded_requests_are_listed_in_one_shape(sim: Sim) -> None:
+    client = sim.prevail()
+    body = new_request()
+    body["session_request"]["session_details"].update(interpreter="German", additional_details="Bring exhibits")
+    created = client.post("/api/v1/session_requests", json=body).json()["requests"][0]
+    listed = {r["id"]: r for r in _all(sim)}
+    seeded = next(r for r in listed.values() if r["session_state"] == "initial" and r["id"] != created["id"]
+                  and {"interpreter", "additional_details"} <= set(r["session_details"]))
+    assert _shape(listed[created["id"]]) == _shape(seeded)
+    assert listed[created["id"]]["remote_session"]["file_number"] is None
+    assert listed[created["id"]]["session_request"]["participants"] is None
 
 
 def test_self_service_organisations_get_a_ready_session_at_once(sim: Sim) -> None:
@@ -144,7 +164,7 @@ def test_epoch_filters(sim: Sim) -> None:
     assert after and before
     assert all(_starts(r) >= cut for r in after)
     assert {r["id"] for r in everything if _starts(r) >= cut} == {r["id"] for r in after}
-    assert all(_starts(r) + 4 * 3600 <= cut for r in before)
+    assert all(_starts(r) + 1.5 * 3600 <= cut for r in before)  # the shortest seeded session
     window = _all(sim, start_time=str(cut - 20 * 86400), end_time=str(cut))
     assert {r["id"] for r in window} == {r["id"] for r in before if _starts(r) >= cut - 20 * 86400}
 
@@ -168,3 +188,30 @@ def test_seeded_data_has_every_state(sim: Sim) -> None:
     assert {r["session_state"] for r in _all(sim, "brightline-reporting")} <= {"ready", "canceled"}
     canceled = [r for r in _all(sim) if r["session_state"] == "canceled"]
     assert all(r["cancelation_requested"] is True for r in canceled)
+
+
+def _session_ids(sim: Sim, **params: Any) -> set[str]:
+    client, found, page = sim.prevail(), set(), 1
+    while True:
+        body = client.get("/api/v1/sessions", params={**params, "page": page, "items": 100}).json()
+        found |= {s["remote_session_id"] for s in body["sessions"]}
+        if page >= body["pagy"]["pages"]:
+            return found
+        page += 1
+
+
+def test_end_time_is_one_rule_for_requests_and_sessions(sim: Sim) -> None:
+    """A request ends when its session does (its own duration), so both lists agree on every cut."""
+    scheduled = [r for r in _all(sim) if r["remote_session_id"]]
+    sessions = {s["remote_session_id"]: s for s in
+                sim.prevail().get("/api/v1/sessions", params={"items": 100}).json()["sessions"]}
+    for shorter in (True, False):  # shorter and longer than the default four hours
+        request = next(r for r in scheduled if r["remote_session_id"] in sessions
+                       and (sessions[r["remote_session_id"]]["estimated_duration"] < 4) is shorter
+                       and sessions[r["remote_session_id"]]["estimated_duration"] != 4)
+        remote_id = request["remote_session_id"]
+        ends = int(_starts(request) + sessions[remote_id]["estimated_duration"] * 3600)
+        for cut, inside in ((ends, True), (ends - 1, False)):
+            listed_requests = {r["remote_session_id"] for r in _all(sim, end_time=str(cut))}
+            assert (remote_id in listed_requests) is inside
+            assert (remote_id in _session_ids(sim, end_time=str(cut))) is inside
