@@ -29,7 +29,6 @@ from simulator.core.signing import Signer
 from simulator.core.spec import Spec, SpecError, bind, specs_dir
 from simulator.core.store import DEFAULT_NAMESPACE, Registry, StoreConfig
 from simulator.core.validation import Validator
-from simulator.core.webhooks import close_client
 from simulator.settings import Settings
 from simulator.vendors import koreai, prevail, realtimekit, vonage
 
@@ -160,7 +159,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
-            await close_client()
 
     app = Starlette(lifespan=lifespan)
     # Every HTTP request goes through one fixed chain: namespace + journal, then the dispatcher, which

@@ -87,29 +87,37 @@ class Sim:
         self.http.close()
 
 
+class _ReceiverServer(http.server.ThreadingHTTPServer):
+    request_queue_size = 128  # bursts of deliveries connect at once; the default backlog of 5 drops some
+
+
 class WebhookReceiver:
     """A loopback HTTP server that records POSTs; it can fail the first N with 500."""
 
     def __init__(self, failures: int = 0):
         self.received: list[bytes] = []
         self.failures = failures
+        self.failed = 0  # answers 500 so far
+        lock = threading.Lock()  # the server answers on one thread per connection
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                if outer.failures > 0:
-                    outer.failures -= 1
-                    self.send_response(500)
-                else:
-                    outer.received.append(body)
-                    self.send_response(204)
+                with lock:
+                    fail = outer.failures > 0
+                    if fail:
+                        outer.failures -= 1
+                        outer.failed += 1
+                    else:
+                        outer.received.append(body)
+                self.send_response(500 if fail else 204)
                 self.end_headers()
 
             def log_message(self, *_args: Any) -> None:
                 return
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _ReceiverServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hook"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -4,6 +4,9 @@ Derived state (a session is LIVE or ENDED) is computed from the clock when read;
 must happen once (a webhook, an automatic scheduling) wait here. The queue is drained on every
 request, on every admin clock change and by a light background tick, so advancing the clock past a
 due time fires what was due, in due-time order.
+
+Other timed work that keeps its own schedule as data (webhook deliveries) attaches itself as a
+:class:`TimedSource`: every drain releases what became due there too, and lists it as pending.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass(order=True)
@@ -22,10 +26,26 @@ class _Item:
     action: Callable[[], None] = field(compare=False)
 
 
+class TimedSource(Protocol):
+    def release(self, now: float) -> int:
+        """Start what is due by ``now``; return how many."""
+
+    def pending(self) -> list[tuple[float, str]]:
+        """(due, label) of what waits."""
+
+
 class DueQueue:
     def __init__(self) -> None:
         self._heap: list[_Item] = []
         self._counter = itertools.count()
+        self._sources: list[TimedSource] = []
+
+    def attach(self, source: TimedSource) -> None:
+        self._sources.append(source)
+
+    def detach(self, source: TimedSource) -> None:
+        if source in self._sources:
+            self._sources.remove(source)
 
     def push(self, due: float, label: str, action: Callable[[], None]) -> None:
         heapq.heappush(self._heap, _Item(due, next(self._counter), label, action))
@@ -37,10 +57,15 @@ class DueQueue:
             item = heapq.heappop(self._heap)
             item.action()
             ran += 1
+        for source in list(self._sources):  # after the actions: what they queued there goes out in this drain
+            ran += source.release(now())
         return ran
 
     def pending(self) -> list[tuple[float, str]]:
-        return [(item.due, item.label) for item in sorted(self._heap)]
+        items = [(item.due, item.label) for item in sorted(self._heap)]
+        for source in self._sources:
+            items += source.pending()
+        return sorted(items, key=lambda item: item[0])
 
     def clear(self) -> None:
         self._heap.clear()

@@ -30,7 +30,7 @@ from simulator.core.rand import SeededSource
 from simulator.core.schedule import DueQueue
 from simulator.core.signing import Signer
 from simulator.core.spec import Operation
-from simulator.core.webhooks import WebhookSender
+from simulator.core.webhooks import WebhookSender, open_sender
 
 NAMESPACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # whole name: matched with fullmatch
 DEFAULT_NAMESPACE = "default"
@@ -86,7 +86,7 @@ class Namespace:
         self.coverage = Coverage()
         self.queue = DueQueue()
         self.clock = Clock(config.clock_start, config.clock_frozen)
-        self.webhooks = WebhookSender(self.queue, self.clock.timestamp, self.journal, self._config.webhook_policy)
+        self.webhooks = open_sender(self.queue, self.clock.timestamp, self.journal, config)
         self.empty = False
         self._states: dict[str, Any] = {}
         self.last_used = monotonic()
@@ -149,7 +149,8 @@ class Namespace:
         self.queue.clear()
         self.empty = empty
         self.clock = Clock(self._config.clock_start, self._config.clock_frozen)
-        self.webhooks = WebhookSender(self.queue, self.clock.timestamp, self.journal, self._config.webhook_policy)
+        self.webhooks.close()
+        self.webhooks = open_sender(self.queue, self.clock.timestamp, self.journal, self._config)
 
     def _live(self) -> dict[int, Any]:
         """Objects a copy of the state must share with the namespace, not duplicate."""

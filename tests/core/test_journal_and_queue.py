@@ -28,3 +28,25 @@ def test_actions_may_queue_follow_ups_that_are_already_due() -> None:
     queue, fired = DueQueue(), []
     queue.push(1, "first", lambda: queue.push(2, "second", lambda: fired.append("second")))
     assert queue.drain(lambda: 5) == 2 and fired == ["second"]
+
+
+def test_attached_sources_release_after_the_actions_and_list_what_waits() -> None:
+    class Source:
+        def __init__(self) -> None:
+            self.released: list[float] = []
+
+        def release(self, now: float) -> int:
+            self.released.append(now)
+            return 3
+
+        def pending(self) -> list[tuple[float, str]]:
+            return [(15.0, "from the source")]
+
+    queue, source = DueQueue(), Source()
+    queue.push(10, "action", lambda: None)
+    queue.push(20, "later", lambda: None)
+    queue.attach(source)
+    assert queue.pending() == [(10, "action"), (15.0, "from the source"), (20, "later")]
+    assert queue.drain(lambda: 12) == 1 + 3 and source.released == [12]
+    queue.detach(source)
+    assert queue.drain(lambda: 12) == 0 and queue.pending() == [(20, "later")]

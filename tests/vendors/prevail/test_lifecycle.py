@@ -69,17 +69,23 @@ def test_admin_trigger_errors(sim: Sim) -> None:
     assert sim.http.post("/_sim/prevail/session_requests/abc/schedule").status_code == 400
 
 
-def test_failed_deliveries_are_retried_with_backoff_and_journaled(sim: Sim) -> None:
+def test_failed_deliveries_are_retried_with_jittered_backoff_and_journaled(sim: Sim) -> None:
     with WebhookReceiver(failures=2) as receiver:
         sim.prevail("brightline-reporting").post("/api/v1/session_requests", json=new_request(receiver.url))
         sim.wait_for(lambda: len(_webhooks(sim)) == 1)
         first = _webhooks(sim)[0]
         assert first["status"] == 500 and first["detail"]["attempt"] == 1 and not first["detail"]["delivered"]
-        sim.advance(0.5)
-        assert len(_webhooks(sim)) == 1  # the retry waits a second of namespace time
-        sim.advance(0.5)
+        # The second attempt comes 1 s of namespace time later, stretched by a seeded jitter of up to 25%.
+        assert 1 <= first["detail"]["next_attempt_at"] - sim.now() < 1.25
+        sim.advance(0.99)
+        assert len(_webhooks(sim)) == 1
+        sim.advance(0.26)
         sim.wait_for(lambda: len(_webhooks(sim)) == 2)
-        sim.advance(2)
+        second = _webhooks(sim)[1]
+        assert 2 <= second["detail"]["next_attempt_at"] - sim.now() < 2.5
+        sim.advance(1.99)
+        assert len(_webhooks(sim)) == 2
+        sim.advance(0.51)
         sim.wait_for(lambda: len(receiver.received) == 1)
         sim.wait_for(lambda: len(_webhooks(sim)) == 3)
         attempts = [(e["detail"]["attempt"], e["detail"]["delivered"]) for e in _webhooks(sim)]
