@@ -20,7 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.core.clock import Clock, monotonic
+from simulator.core.auth import TokenTime
+from simulator.core.clock import Clock, monotonic, wall_time
 from simulator.core.coverage import Coverage
 from simulator.core.errors import BadRequest, NotFound, TooManyRequests
 from simulator.core.journal import Journal
@@ -49,6 +50,7 @@ class VendorContext:
     webhooks: WebhookSender
     signer: Signer
     empty: bool  # tenants and credentials only, no seeded records
+    token_time: Callable[[], TokenTime]  # now for JWTs the vendor signs (wall time unless the namespace asks)
 
     def now(self) -> float:
         return self.clock.timestamp()
@@ -84,12 +86,19 @@ class Namespace:
         self.coverage = Coverage()
         self.queue = DueQueue()
         self.clock = Clock(config.clock_start, config.clock_frozen)
+        self.token_clock = config.token_clock  # "wall" or "namespace": which clock judges JWTs here
         self.webhooks = WebhookSender(self.queue, self.clock.timestamp, self.journal, self._config.webhook_policy)
         self.empty = False
         self._states: dict[str, Any] = {}
         self.last_used = monotonic()
         self.active = 0  # requests in progress
         self._seeding: asyncio.Future[Any] | None = None
+
+    def token_time(self) -> TokenTime:
+        """Now for JWTs (judged, or minted for webhooks): the wall clock unless this namespace asks for its own."""
+        if self.token_clock == "namespace":
+            return TokenTime(self.clock.timestamp(), "namespace")
+        return TokenTime(wall_time(), "wall")
 
     @property
     def seeding(self) -> bool:
@@ -130,6 +139,7 @@ class Namespace:
                     webhooks=self.webhooks,
                     signer=self._signer,
                     empty=self.empty,
+                    token_time=self.token_time,
                 )
             )
             self._states[vendor] = backend
@@ -146,11 +156,13 @@ class Namespace:
         self.queue.clear()
         self.empty = empty
         self.clock = Clock(self._config.clock_start, self._config.clock_frozen)
+        self.token_clock = self._config.token_clock
         self.webhooks = WebhookSender(self.queue, self.clock.timestamp, self.journal, self._config.webhook_policy)
 
     def _live(self) -> dict[int, Any]:
         """Objects a copy of the state must share with the namespace, not duplicate."""
-        return {id(obj): obj for obj in (self.clock, self.queue, self.webhooks, self.journal, self._signer)}
+        # The namespace itself too: vendor contexts hold its bound token_time.
+        return {id(obj): obj for obj in (self, self.clock, self.queue, self.webhooks, self.journal, self._signer)}
 
     def snapshot(self) -> dict[str, Any]:
         """A copy of every vendor's records (pending timed effects are not part of it)."""
