@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simulator import __version__
+from simulator.core.auth import TOKEN_CLOCKS
 from simulator.core.clock import isoformat, parse_instant, to_datetime
 from simulator.core.dispatch import Call, Reply
 from simulator.core.errors import BadRequest, Conflict, Violation
@@ -26,9 +27,9 @@ def _within_range(moment: float, field: str) -> float:
 
 
 def _clock_view(call: Call, **extra: Any) -> Reply:
-    clock = call.namespace.clock
-    return Reply({"namespace": call.namespace.name, "now": isoformat(clock.now()), "frozen": clock.frozen,
-                  **extra})
+    namespace = call.namespace
+    return Reply({"namespace": namespace.name, "now": isoformat(namespace.clock.now()),
+                  "frozen": namespace.clock.frozen, "token_clock": namespace.token_clock, **extra})
 
 
 def health(call: Call) -> Reply:
@@ -55,7 +56,14 @@ def set_clock(call: Call) -> Reply:
             raise BadRequest(f"body.now: not an ISO 8601 instant ({error})", "invalid_clock",
                              [Violation("body.now", "#/components/schemas/ClockUpdate/properties/now",
                                         str(error))]) from None
+    token_clock = body.get("token_clock")
+    if token_clock is not None and token_clock not in TOKEN_CLOCKS:  # a lenient server passes what came
+        raise BadRequest(f"body.token_clock: must be one of {', '.join(TOKEN_CLOCKS)}", "invalid_clock",
+                         [Violation("body.token_clock", "#/components/schemas/ClockUpdate/properties/token_clock",
+                                    f"not one of {', '.join(TOKEN_CLOCKS)}")])
     clock = call.namespace.clock
+    if token_clock is not None:
+        call.namespace.token_clock = token_clock
     if body.get("frozen") is True:
         clock.freeze()
     if target is not None:
@@ -145,6 +153,7 @@ def get_namespace(call: Call) -> Reply:
         "name": namespace.name,
         "now": isoformat(namespace.clock.now()),
         "frozen": namespace.clock.frozen,
+        "token_clock": namespace.token_clock,
         "seeded_vendors": namespace.seeded_vendors(),
         "pending": [{"due": isoformat(to_datetime(due)), "what": label} for due, label in namespace.queue.pending()],
         "journal_entries": len(namespace.journal),

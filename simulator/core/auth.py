@@ -1,7 +1,11 @@
-"""Credential checks that return a principal: HS256 JWTs verified on the namespace clock, API keys.
+"""Credential checks that return a principal: HS256 JWTs judged at a :class:`TokenTime`, API keys.
 
 The vendor decides which claim names the tenant and where the secret comes from; this module only
 knows JWT and key mechanics, and explains every rejection in words a developer can act on.
+
+Tokens are judged by the wall clock unless a namespace asks for its own clock: clients mint ``exp``
+from wall time, so moving a namespace clock a day on must not expire every client's token, while a
+test that wants to expire tokens by moving the clock can still ask for it.
 """
 
 from __future__ import annotations
@@ -10,11 +14,23 @@ import base64
 import binascii
 import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from simulator.core.errors import Unauthorized
+
+TOKEN_CLOCKS = ("wall", "namespace")
+LEEWAY = 5  # seconds of clock skew allowed on 'nbf' and 'iat' (a token minted a moment ahead of us)
+
+
+@dataclass(frozen=True)
+class TokenTime:
+    """The instant a token is judged at and the clock that gave it (named in every refusal about time)."""
+
+    now: float
+    clock: str  # one of TOKEN_CLOCKS
 
 
 def _jwt() -> Any:
@@ -57,11 +73,11 @@ def unverified_parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def verify_hs256(
     token: str,
     key_for: Callable[[dict[str, Any]], str | None],
-    now: float,
+    at: TokenTime,
     require: tuple[str, ...] = (),
     require_exp: bool = True,
 ) -> dict[str, Any]:
-    """Verify an HS256 JWT. ``key_for`` maps the unverified claims to the tenant's secret."""
+    """Verify an HS256 JWT at ``at``. ``key_for`` maps the unverified claims to the tenant's secret."""
     header, claims = unverified_parts(token)
     algorithm = header.get("alg")
     if algorithm != "HS256":
@@ -73,15 +89,34 @@ def verify_hs256(
     if secret is None:
         raise Unauthorized("Token names an unknown tenant", "invalid_token")
     verified = _verified_claims(token, secret)
-    expiry = verified.get("exp")
-    if expiry is None:
-        if require_exp:
-            raise Unauthorized("Token payload has no 'exp' claim", "invalid_token")
-    elif not isinstance(expiry, int | float) or isinstance(expiry, bool):
-        raise Unauthorized("Token 'exp' claim must be a number of epoch seconds", "invalid_token")
-    elif expiry <= now:
-        raise Unauthorized(f"Token expired at {int(expiry)} (now {int(now)})", "token_expired")
+    if verified.get("exp") is None and require_exp:
+        raise Unauthorized("Token payload has no 'exp' claim", "invalid_token")
+    _judge_times(verified, at)
     return verified
+
+
+def _epoch_claim(claims: Mapping[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise Unauthorized(f"Token {name!r} claim must be a number of epoch seconds", "invalid_token")
+    return float(value)
+
+
+def _judge_times(claims: Mapping[str, Any], at: TokenTime) -> None:
+    """``exp`` (strict), ``nbf`` and ``iat`` (with :data:`LEEWAY`), each judged at ``at``."""
+    expiry, not_before, issued = (_epoch_claim(claims, name) for name in ("exp", "nbf", "iat"))
+    by = f"by the {at.clock} clock"
+    if expiry is not None and expiry <= at.now:
+        raise Unauthorized(f"Token expired {int(at.now - expiry)} s ago {by} (exp {int(expiry)}, now {int(at.now)})",
+                           "token_expired")
+    if not_before is not None and not_before > at.now + LEEWAY:
+        raise Unauthorized(f"Token not valid yet: 'nbf' is {int(not_before - at.now)} s ahead {by} (nbf "
+                           f"{int(not_before)}, now {int(at.now)}; {LEEWAY} s leeway)", "token_not_yet_valid")
+    if issued is not None and issued > at.now + LEEWAY:
+        raise Unauthorized(f"Token issued in the future: 'iat' is {int(issued - at.now)} s ahead {by} (iat "
+                           f"{int(issued)}, now {int(at.now)}; {LEEWAY} s leeway)", "token_issued_in_future")
 
 
 @functools.lru_cache(maxsize=4096)

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from simulator.core.auth import TokenTime
 from simulator.core.blobs import Blob, byte_range
 from simulator.core.clock import monotonic
 from simulator.core.errors import (
@@ -29,7 +30,7 @@ from simulator.core.jsonlimits import excerpt
 from simulator.core.limits import RequestLimits
 from simulator.core.render import plain
 from simulator.core.spec import Operation
-from simulator.core.store import Namespace, Registry
+from simulator.core.store import DEFAULT_NAMESPACE, Namespace, Registry
 from simulator.core.validation import Validator
 
 logger = logging.getLogger("simulator")
@@ -73,12 +74,21 @@ class Call:
     def now(self) -> float:
         return self.namespace.clock.timestamp()
 
+    def token_time(self) -> TokenTime:
+        """The instant JWTs are judged at: wall time unless the namespace asks for its own clock."""
+        return self.namespace.token_time()
+
     @property
     def base_url(self) -> str:
-        """scheme://host plus the namespace prefix, for links back to the simulator."""
+        """scheme://host plus ``/_ns/NAME`` (but for ``default``), for links back to the simulator.
+
+        Links carry their namespace whichever way the caller chose it (prefix or header), so a plain
+        GET of an issued URL, from a browser or ffmpeg, reaches the namespace that issued it.
+        """
         server = self.scope.get("server") or ("127.0.0.1", 80)
         host = self.headers.get("host") or f"{server[0]}:{server[1]}"
-        return f"{self.scope.get('scheme', 'http')}://{host}{self.scope.get('sim.prefix', '')}"
+        prefix = "" if self.namespace_name == DEFAULT_NAMESPACE else f"/_ns/{self.namespace_name}"
+        return f"{self.scope.get('scheme', 'http')}://{host}{prefix}"
 
 
 Handler = Callable[[Call], Reply]

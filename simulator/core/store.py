@@ -22,7 +22,8 @@ from functools import partial
 from typing import Any
 
 from simulator.core import heap
-from simulator.core.clock import Clock, monotonic
+from simulator.core.auth import TokenTime
+from simulator.core.clock import Clock, monotonic, wall_time
 from simulator.core.coverage import Coverage
 from simulator.core.errors import BadRequest, NotFound, TooManyRequests
 from simulator.core.journal import Journal
@@ -51,6 +52,7 @@ class VendorContext:
     webhooks: WebhookSender
     signer: Signer
     empty: bool  # tenants and credentials only, no seeded records
+    token_time: Callable[[], TokenTime]  # now for JWTs the vendor signs (wall time unless the namespace asks)
 
     def now(self) -> float:
         return self.clock.timestamp()
@@ -86,12 +88,19 @@ class Namespace:
         self.coverage = Coverage()
         self.queue = DueQueue()
         self.clock = Clock(config.clock_start, config.clock_frozen)
+        self.token_clock = config.token_clock  # "wall" or "namespace": which clock judges JWTs here
         self.webhooks = open_sender(self.queue, self.clock.timestamp, self.journal, config)
         self.empty = False
         self._states: dict[str, Any] = {}
         self.last_used = monotonic()
         self.active = 0  # requests in progress
         self._seeding: asyncio.Future[Any] | None = None
+
+    def token_time(self) -> TokenTime:
+        """Now for JWTs (judged, or minted for webhooks): the wall clock unless this namespace asks for its own."""
+        if self.token_clock == "namespace":
+            return TokenTime(self.clock.timestamp(), "namespace")
+        return TokenTime(wall_time(), "wall")
 
     @property
     def seeding(self) -> bool:
@@ -133,6 +142,7 @@ class Namespace:
                     webhooks=self.webhooks,
                     signer=self._signer,
                     empty=self.empty,
+                    token_time=self.token_time,
                 )
             )
             self._states[vendor] = backend
@@ -149,12 +159,14 @@ class Namespace:
         self.queue.clear()
         self.empty = empty
         self.clock = Clock(self._config.clock_start, self._config.clock_frozen)
+        self.token_clock = self._config.token_clock
         self.webhooks.close()
         self.webhooks = open_sender(self.queue, self.clock.timestamp, self.journal, self._config)
 
     def _live(self) -> dict[int, Any]:
         """Objects a copy of the state must share with the namespace, not duplicate."""
-        return {id(obj): obj for obj in (self.clock, self.queue, self.webhooks, self.journal, self._signer)}
+        # The namespace itself too: vendor contexts hold its bound token_time.
+        return {id(obj): obj for obj in (self, self.clock, self.queue, self.webhooks, self.journal, self._signer)}
 
     def snapshot(self) -> dict[str, Any]:
         """A copy of every vendor's records (pending timed effects are not part of it)."""

@@ -44,6 +44,21 @@ class ClockHandle:
             body["frozen"] = frozen
         return self._answer(self._http.put("/_sim/clock", json=body))
 
+    def judge_tokens(self, clock: str = "namespace") -> str:
+        """Which clock judges JWTs (``exp``, ``nbf``, ``iat``) in this namespace: ``"namespace"`` to expire
+        tokens by moving this clock, ``"wall"`` (the usual default) to judge them as clients mint them."""
+        response = self._http.put("/_sim/clock", json={"token_clock": clock})
+        if response.status_code != 200:
+            raise AssertionError(f"token clock change refused ({response.status_code}): {response.text}")
+        return str(response.json()["token_clock"])
+
+    @property
+    def token_clock(self) -> str:
+        """The clock that judges JWTs in this namespace now."""
+        response = self._http.get("/_sim/clock")
+        response.raise_for_status()
+        return str(response.json()["token_clock"])
+
 
 class JournalHandle:
     def __init__(self, http: httpx.Client):

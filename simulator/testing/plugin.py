@@ -12,7 +12,9 @@ background thread, with response self-checks on. Each test gets its own namespac
 prefix, so tests, and xdist workers, never see each other's state. Options (ini or command line):
 ``simulator_url`` uses a simulator that is already running instead; ``simulator_seed``,
 ``simulator_fixtures``, ``simulator_clock_start``, ``simulator_lenient``, ``simulator_webhook_policy``,
-``simulator_admin_token`` (for a simulator started with one; default ``$SIM_ADMIN_TOKEN``).
+``simulator_token_clock`` (JWTs are judged by the wall clock unless a test calls
+``simulator.clock.judge_tokens("namespace")``), ``simulator_admin_token`` (for a simulator started
+with one; default ``$SIM_ADMIN_TOKEN``).
 Nothing heavy is imported until a test asks for the fixture.
 """
 
@@ -36,6 +38,7 @@ _OPTIONS = {
     "simulator_clock_start": "ISO 8601 instant where every namespace clock begins (default: now)",
     "simulator_lenient": "serve requests that break the spec, recording the violation (default false)",
     "simulator_webhook_policy": "'loopback' (default) or 'any': where webhooks may be delivered",
+    "simulator_token_clock": "'wall' (default) or 'namespace': the clock that judges JWTs unless a test asks",
     "simulator_admin_token": "admin token of the simulator at --simulator-url (default: $SIM_ADMIN_TOKEN)",
 }
 
@@ -88,6 +91,8 @@ def simulator_server(pytestconfig: pytest.Config) -> Iterator[SimulatorServer]:
         changes["lenient"] = lenient.lower() in ("1", "true", "yes", "on")
     if (policy := _option(pytestconfig, "simulator_webhook_policy")) is not None:
         changes["webhook_policy"] = policy
+    if (token_clock := _option(pytestconfig, "simulator_token_clock")) is not None:
+        changes["token_clock"] = token_clock
     settings = settings.with_(**changes)
     loaded = load_fixtures(settings.fixtures)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")

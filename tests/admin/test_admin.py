@@ -14,7 +14,8 @@ def test_health(sim: Sim) -> None:
 
 def test_clock_starts_where_configured_and_moves_only_when_told(sim: Sim) -> None:
     clock = sim.http.get("/_sim/clock").json()
-    assert clock == {"namespace": sim.namespace, "now": "2025-01-20T15:00:00.000Z", "frozen": True}
+    assert clock == {"namespace": sim.namespace, "now": "2025-01-20T15:00:00.000Z", "frozen": True,
+                     "token_clock": "wall"}
     assert sim.advance(90)["now"] == "2025-01-20T15:01:30.000Z"
     moved = sim.http.put("/_sim/clock", json={"now": "2025-03-01T00:00:00+01:00"}).json()
     assert moved["now"] == "2025-02-28T23:00:00.000Z" and moved["frozen"] is True

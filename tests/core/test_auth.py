@@ -5,7 +5,7 @@ import base64
 import jwt
 import pytest
 
-from simulator.core.auth import bearer_token, sign_hs256, verify_hs256
+from simulator.core.auth import LEEWAY, TokenTime, bearer_token, sign_hs256, verify_hs256
 from simulator.core.errors import Unauthorized
 
 KEYS = {"acme": "key-acme"}
@@ -16,8 +16,8 @@ def _key(claims: dict[str, object]) -> str | None:
     return KEYS.get(slug) if isinstance(slug, str) else None
 
 
-def _verify(token: str, now: float = 1000) -> dict[str, object]:
-    return verify_hs256(token, _key, now, require=("slug",))
+def _verify(token: str, now: float = 1000, clock: str = "namespace") -> dict[str, object]:
+    return verify_hs256(token, _key, TokenTime(now, clock), require=("slug",))
 
 
 def test_valid_token_returns_its_claims() -> None:
@@ -59,6 +59,37 @@ def test_alg_none_is_refused() -> None:
 def test_expiry_is_judged_on_the_given_clock_not_the_wall() -> None:
     token = sign_hs256({"slug": "acme", "exp": 10}, "key-acme")  # long expired on the wall clock
     assert _verify(token, now=5)["exp"] == 10
+
+
+def test_expiry_names_the_clock_and_how_long_ago() -> None:
+    token = sign_hs256({"slug": "acme", "exp": 1000}, "key-acme")
+    with pytest.raises(Unauthorized) as refused:
+        _verify(token, now=2234, clock="wall")
+    assert refused.value.code == "token_expired"
+    assert "expired 1234 s ago by the wall clock" in refused.value.message
+
+
+@pytest.mark.parametrize(("claim", "code"), [("nbf", "token_not_yet_valid"), ("iat", "token_issued_in_future")])
+def test_nbf_and_iat_in_the_future_are_refused_naming_the_claim(claim: str, code: str) -> None:
+    ahead = sign_hs256({"slug": "acme", "exp": 2000, claim: 1060}, "key-acme")
+    with pytest.raises(Unauthorized) as refused:
+        _verify(ahead, now=1000)
+    assert refused.value.code == code and refused.value.status == 401
+    assert f"'{claim}' is 60 s ahead by the namespace clock" in refused.value.message
+    assert _verify(ahead, now=1060)["slug"] == "acme"
+
+
+@pytest.mark.parametrize("claim", ["nbf", "iat"])
+def test_nbf_and_iat_allow_a_little_clock_skew(claim: str) -> None:
+    assert _verify(sign_hs256({"slug": "acme", "exp": 2000, claim: 1000 + LEEWAY}, "key-acme"))["slug"] == "acme"
+    with pytest.raises(Unauthorized):
+        _verify(sign_hs256({"slug": "acme", "exp": 2000, claim: 1000 + LEEWAY + 1}, "key-acme"))
+
+
+@pytest.mark.parametrize("claim", ["nbf", "iat", "exp"])
+def test_time_claims_must_be_numbers(claim: str) -> None:
+    with pytest.raises(Unauthorized, match=f"'{claim}' claim must be a number"):
+        _verify(sign_hs256({"slug": "acme", "exp": 2000, claim: "soon"}, "key-acme"))
 
 
 def test_bearer_header_parsing() -> None:

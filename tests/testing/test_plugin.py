@@ -128,3 +128,37 @@ def test_options_configure_the_session_server(pytester: pytest.Pytester) -> None
         """
     )
     pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
+
+
+def test_a_test_can_have_tokens_judged_by_its_namespace_clock(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        import jwt
+
+        def test_token_expires_with_the_clock(simulator):
+            org = simulator.credentials["prevail"][0]
+            assert simulator.clock.token_clock == "wall"
+            now = simulator.clock.freeze().timestamp()
+            token = jwt.encode({"slug": org["slug"], "exp": int(now) + 60}, org["api_key"], algorithm="HS256")
+            api = httpx.Client(base_url=simulator.base_url("prevail"), headers={"Authorization": f"Bearer {token}"})
+            assert simulator.clock.judge_tokens("namespace") == "namespace"
+            assert api.get("/sessions").status_code == 200
+            simulator.clock.advance(minutes=1)
+            refused = api.get("/sessions")
+            assert refused.status_code == 401 and "by the namespace clock" in refused.json()["error"]
+            assert simulator.clock.judge_tokens("wall") == "wall"
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
+
+
+def test_the_token_clock_option_configures_the_session_server(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nsimulator_token_clock = namespace\n")
+    pytester.makepyfile(
+        """
+        def test_configured(simulator):
+            assert simulator.clock.token_clock == "namespace"
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)

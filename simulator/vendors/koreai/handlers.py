@@ -7,6 +7,7 @@ from typing import Any
 from simulator.core.auth import verify_hs256
 from simulator.core.clock import isoformat, to_datetime
 from simulator.core.dispatch import Call, Reply
+from simulator.core.downloads import query_items
 from simulator.core.errors import NotFound, Unauthorized
 from simulator.vendors.koreai import media
 from simulator.vendors.koreai.models import SUCCESS, App, KoreaiBackend, Recording, VoiceCall
@@ -27,14 +28,14 @@ def authenticate(call: Call) -> App:
             raise Unauthorized(f"Token appId {claims.get('appId')!r} is the client id of no app", "unknown_app")
         return found
 
-    claims = verify_hs256(token, secret, call.now(), require=("appId", "sub"), require_exp=False)
+    claims = verify_hs256(token, secret, call.token_time(), require=("appId", "sub"), require_exp=False)
     return backend.apps[claims["appId"]]
 
 
 def _recording_view(call: Call, backend: KoreaiBackend, voice_call: VoiceCall, recording: Recording) -> dict[str, str]:
     path = backend.media_path(voice_call, recording)
     now = call.now()
-    query = backend.ctx.signer.ens_query(f"{call.namespace.name}:{path}", int(now) + backend.options.url_ttl,
+    query = backend.ctx.signer.ens_query(path, call.namespace_name, int(now) + backend.options.url_ttl,
                                          backend.nonce(recording.file_id, now))
     return {"fileName": recording.file_name, "fileUrl": f"{call.base_url}{path}?{query}"}
 
@@ -67,7 +68,8 @@ def delete_recordings(call: Call) -> Reply:
 def media_stream(call: Call) -> Reply:
     """A recording's WAV behind its signed URL: 403 once expired or altered, 404 once deleted."""
     backend: KoreaiBackend = call.backend
-    backend.ctx.signer.verify_ens(f"{call.namespace.name}:{call.path}", call.query, call.now())
+    backend.ctx.signer.verify_ens(call.path, call.namespace_name, query_items(call), call.now(),
+                                  ttl=backend.options.url_ttl)
     file_id = call.params["fileName"].removesuffix(".wav")
     found = backend.recording_file(file_id)
     if found is None or backend.media_path(*found) != call.path:

@@ -26,7 +26,8 @@ def authenticate(call: Call) -> Organisation:
     if not token:
         raise Unauthorized("Missing credentials: send 'Authorization: Bearer <JWT>' signed with your API key",
                            "missing_token")
-    claims = verify_hs256(token, lambda c: backend.key_for(c.get("slug")), call.now(), require=("slug",))
+    claims = verify_hs256(token, lambda c: backend.key_for(c.get("slug")), call.token_time(),
+                          require=("slug",))
     return backend.organisations[claims["slug"]]
 
 

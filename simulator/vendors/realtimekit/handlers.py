@@ -10,6 +10,7 @@ from simulator.core.dispatch import Call, Reply
 from simulator.core.downloads import s3_missing, s3_rejection, s3_url
 from simulator.core.errors import InvalidRequest, Unauthorized, Violation
 from simulator.core.pagination import OffsetPage, offset_page
+from simulator.core.signing import s3_ttl
 from simulator.vendors.realtimekit import materials, reports
 from simulator.vendors.realtimekit.models import (
     DEFAULT_PER_PAGE,
@@ -128,9 +129,9 @@ def get_peer_report(call: Call) -> Reply:
 def _download_url(call: Call, backend: RealtimeKitBackend, session: Session, filename: str) -> tuple[str, str]:
     """A signed URL to the simulator's copy of the file, and the instant it expires."""
     path = f"{FILES_PREFIX}/{session.id}/{filename}"
-    signed_at = int(call.now())
-    url = s3_url(call, backend.ctx.signer, path, signed_at, backend.download_ttl)
-    return url, stamp(signed_at + backend.download_ttl)
+    signed_at, ttl = int(call.now()), s3_ttl(backend.download_ttl)  # S3 URLs live a week at most
+    url = s3_url(call, backend.ctx.signer, path, signed_at, ttl)
+    return url, stamp(signed_at + ttl)
 
 
 def get_session_chat(call: Call) -> Reply:

@@ -11,7 +11,15 @@ import pytest
 
 from simulator.vendors.koreai.media import HEADER_BYTES
 from tests.support import Sim
-from tests.vendors.koreai.helpers import MAX_RECORDING, NORTHWIND_BOT, URL_TTL, Koreai
+from tests.vendors.koreai.helpers import (
+    MAX_RECORDING,
+    MEDIA_DELAY,
+    NORTHWIND_BOT,
+    URL_TTL,
+    Koreai,
+    koreai_token,
+    recordings_path,
+)
 
 
 def _with_query(url: str, **changes: str) -> str:
@@ -132,7 +140,7 @@ def test_tampered_urls_are_403(sim: Sim, kore: Koreai) -> None:
     for tampered in (later, other_nonce, other_signature, other_file):
         response = sim.http.get(tampered)
         assert response.status_code == 403, tampered
-        assert response.json()["errors"][0]["msg"] == "Signature does not match"
+        assert response.json()["errors"][0]["msg"].startswith("Signature does not match this URL")
 
 
 def test_a_url_is_bound_to_the_namespace_that_issued_it(sim: Sim, kore: Koreai) -> None:
@@ -140,6 +148,46 @@ def test_a_url_is_bound_to_the_namespace_that_issued_it(sim: Sim, kore: Koreai) 
     [url] = kore.file_urls(session)
     elsewhere = url.replace(f"/_ns/{sim.namespace}/", f"/_ns/{sim.namespace}-other/")
     assert httpx.get(elsewhere).status_code == 403
+
+
+def test_a_url_issued_through_the_namespace_header_works_with_no_header(sim: Sim) -> None:
+    root, namespace = sim.base.rsplit("/_ns/", 1)[0], f"{sim.namespace}-h"
+    headers = {"X-Sim-Namespace": namespace, "auth": koreai_token()}
+    try:
+        with httpx.Client(base_url=root, timeout=10, headers=headers) as by_header:
+            started = by_header.post("/_sim/koreai/calls", json={"bot_id": NORTHWIND_BOT, "duration_seconds": 5})
+            assert started.status_code == 201, started.text
+            assert by_header.post("/_sim/clock/advance", json={"seconds": 5 + MEDIA_DELAY}).status_code == 200
+            found = by_header.get(recordings_path(), params={"sessionId": started.json()["session_id"]}).json()
+        url = found["recording"][0]["fileUrl"]
+        assert urlsplit(url).path.startswith(f"/_ns/{namespace}/api/getMediaStream/")
+        download = httpx.get(url)  # no header, as a media player would fetch it
+        assert download.status_code == 200 and download.content[:4] == b"RIFF"
+        in_default = httpx.get(url.replace(f"/_ns/{namespace}/", "/"))
+        assert in_default.status_code == 403
+        assert "issued in another namespace" in in_default.json()["errors"][0]["msg"]
+    finally:
+        httpx.delete(f"{root}/_sim/namespaces/{namespace}")
+
+
+def test_added_or_repeated_parameters_are_403(sim: Sim, kore: Koreai) -> None:
+    session = kore.finished_call(5)["session_id"]
+    [url] = kore.file_urls(session)
+    added = httpx.get(url + "&download=1")
+    assert added.status_code == 403 and "added or removed" in added.json()["errors"][0]["msg"]
+    repeated = httpx.get(url + "&n=" + dict(parse_qsl(urlsplit(url).query))["n"])
+    assert repeated.status_code == 403 and "more than once" in repeated.json()["errors"][0]["msg"]
+
+
+def test_a_url_is_not_valid_before_it_was_issued(sim: Sim, kore: Koreai) -> None:
+    session = kore.finished_call(5)["session_id"]
+    [url] = kore.file_urls(session)
+    issued = sim.now()
+    assert sim.http.put("/_sim/clock", json={"now": "2025-01-20T14:00:00Z"}).status_code == 200
+    early = httpx.get(url)
+    assert early.status_code == 403 and early.json()["errors"][0]["msg"].startswith("Signed URL is not valid yet")
+    sim.advance(issued - sim.now())
+    assert httpx.get(url).status_code == 200
 
 
 def test_incomplete_signed_urls_are_400_naming_the_field(sim: Sim, kore: Koreai) -> None:

@@ -5,6 +5,7 @@ from typing import Any
 import jwt
 import orjson
 
+from simulator.core.clock import wall_time
 from tests.support import Sim, WebhookReceiver
 from tests.vendors.prevail.helpers import new_request
 
@@ -118,3 +119,27 @@ def test_reset_goes_back_to_the_seeded_baseline(sim: Sim) -> None:
     sim.http.post("/_sim/reset", json={"empty": True})
     assert client.get("/api/v1/session_requests").json()["pagy"]["count"] == 0
     assert client.post("/api/v1/session_requests", json=new_request()).status_code == 201
+
+
+def _postback_claims(sim: Sim) -> dict[str, Any]:
+    with WebhookReceiver() as receiver:
+        request_id = sim.prevail().post("/api/v1/session_requests", json=new_request(receiver.url)).json()[
+            "requests"][0]["id"]
+        assert sim.http.post(f"/_sim/prevail/session_requests/{request_id}/schedule").status_code == 200
+        sim.wait_for(lambda: len(receiver.received) == 1)
+        token = orjson.loads(receiver.received[0])["jwt_payload"]
+    return dict(jwt.decode(token, ACME_KEY, algorithms=["HS256"], options={"verify_exp": False}))
+
+
+def test_postback_token_times_come_from_the_wall_clock_receivers_judge_by(sim: Sim) -> None:
+    sim.advance(90000)  # far from the wall in any case: the namespace clock starts in January 2025
+    before = wall_time()
+    claims = _postback_claims(sim)
+    assert before - 1 <= claims["iat"] <= wall_time() + 1 and claims["exp"] == claims["iat"] + 86400
+    assert list(claims) == ["sessions", "iat", "exp"]
+
+
+def test_postback_token_times_follow_the_namespace_clock_when_it_judges_tokens(sim: Sim) -> None:
+    assert sim.http.put("/_sim/clock", json={"token_clock": "namespace"}).status_code == 200
+    claims = _postback_claims(sim)
+    assert claims["iat"] == int(sim.now()) and claims["exp"] == claims["iat"] + 86400

@@ -69,13 +69,22 @@ def test_tampered_urls_are_403(sim: Sim) -> None:
         "presigned_url"]
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
-    longer = {**query, "X-Amz-Expires": "999999"}
+    longer = {**query, "X-Amz-Expires": "604800"}
+    added = {**query, "response-content-type": "text/html"}
     for changed in (f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(longer)}",
-                    url.replace("complete-session-audio.mp4", "other.mp4"),
-                    url.replace(f"/_ns/{sim.namespace}/", f"/_ns/{sim.namespace}x/")):
+                    f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(added)}",
+                    url.replace("complete-session-audio.mp4", "other.mp4")):
         response = httpx.get(changed)
         assert response.status_code == 403
         assert b"SignatureDoesNotMatch" in response.content
+    over_a_week = urlencode({**query, "X-Amz-Expires": "999999"})
+    too_long = httpx.get(f"{parts.scheme}://{parts.netloc}{parts.path}?{over_a_week}")
+    assert too_long.status_code == 403 and b"<Code>AuthorizationQueryParametersError</Code>" in too_long.content
+    no_algorithm = httpx.get(url.replace("X-Amz-Algorithm=AWS4-HMAC-SHA256", "X-Amz-Algorithm=NONE"))
+    assert no_algorithm.status_code == 403 and b"AWS4-HMAC-SHA256" in no_algorithm.content
+    elsewhere = httpx.get(url.replace(f"/_ns/{sim.namespace}/", f"/_ns/{sim.namespace}x/"))
+    assert elsewhere.status_code == 403 and b"<Code>AccessDenied</Code>" in elsewhere.content
+    assert f"signed for namespace '{sim.namespace}'".encode() in elsewhere.content
 
 
 def test_transcript_is_turns_separated_by_blank_lines(sim: Sim) -> None:

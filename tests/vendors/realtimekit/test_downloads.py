@@ -7,16 +7,21 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+import yaml
 from cloudflare import Cloudflare
 
+from simulator.app import create_app, load_fixtures
 from simulator.core.clock import isoformat, parse_instant, to_datetime
-from tests.support import Sim
-from tests.vendors.realtimekit.helpers import NORTHWIND, WEBINARS
+from simulator.settings import Settings
+from simulator.testing.server import ThreadedServer
+from tests.support import Sim, make_settings
+from tests.vendors.realtimekit.helpers import NORTHWIND, NORTHWIND_TOKEN, WEBINARS, client
 
 CUE = re.compile(r"^(\d{2}):(\d{2}):(\d{2})[,.](\d{3}) --> (\d{2}):(\d{2}):(\d{2})[,.](\d{3})$")
 
@@ -157,3 +162,34 @@ def test_ranges_are_served(cf: Cloudflare) -> None:
     url = str(whole.request.url)
     part = httpx.get(url, headers={"Range": "bytes=0-9"})
     assert part.status_code == 206 and part.content == whole.content[:10]
+
+
+def test_a_url_issued_through_the_namespace_header_works_with_no_header(server: ThreadedServer, sim: Sim) -> None:
+    namespace = f"{sim.namespace}-h"
+    sdk = Cloudflare(api_token=NORTHWIND_TOKEN, base_url=f"{server.url}/client/v4", max_retries=0,
+                     _strict_response_validation=True, default_headers={"X-Sim-Namespace": namespace})
+    try:
+        with sdk:
+            data = sdk.realtime_kit.sessions.get_session_chat(_ended(sdk).id, account_id=NORTHWIND,
+                                                              app_id=WEBINARS).data
+        assert data is not None and urlsplit(data.chat_download_url).path.startswith(f"/_ns/{namespace}/")
+        download = httpx.get(data.chat_download_url)
+        assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+        in_default = httpx.get(data.chat_download_url.replace(f"/_ns/{namespace}/", "/"))
+        assert in_default.status_code == 403 and "<Code>AccessDenied</Code>" in in_default.text
+        assert f"signed for namespace '{namespace}' but was used in namespace 'default'" in in_default.text
+    finally:
+        httpx.delete(f"{server.url}/_sim/namespaces/{namespace}")
+
+
+def test_a_lifetime_over_a_week_is_issued_as_a_week(tmp_path: Path) -> None:
+    fixtures = load_fixtures(Settings().fixtures)
+    fixtures["realtimekit"]["download_ttl_seconds"] = 30 * 86400
+    path = tmp_path / "fixtures.yaml"
+    path.write_text(yaml.safe_dump(fixtures), encoding="utf-8")
+    with ThreadedServer(create_app(make_settings(fixtures=path))) as running, client(running, "week") as sdk:
+        data = sdk.realtime_kit.sessions.get_session_chat(_ended(sdk).id, account_id=NORTHWIND, app_id=WEBINARS).data
+        assert data is not None
+        assert dict(parse_qsl(urlsplit(data.chat_download_url).query))["X-Amz-Expires"] == "604800"
+        assert data.chat_download_url_expiry == "2025-01-27T15:00:00.000Z"
+        assert httpx.get(data.chat_download_url).status_code == 200
