@@ -147,10 +147,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             while True:
                 await asyncio.sleep(settings.tick_seconds)
                 for namespace in registry.all():
-                    if not namespace.seeding:  # a seeding namespace is the seeding thread's until it is done
-                        namespace.tick()
+                    if not namespace.busy:  # seeding or catching up already: that work fires what is due
+                        await namespace.catch_up()
                 if registry.evict_idle():
-                    heap.release()
+                    await asyncio.to_thread(heap.release)  # malloc_trim releases the GIL: off the loop
 
         ticker = asyncio.create_task(tick())
         try:

@@ -532,3 +532,22 @@ def test_a_namespace_in_use_is_not_evicted() -> None:
     busy.active = 1
     assert registry.evict_idle(now=idle.last_used + 5) == ["idle"]
     assert registry.names() == ["busy"]
+
+
+def test_an_evicted_namespace_frees_its_records_without_a_full_collection() -> None:
+    import functools
+    import gc
+    import weakref
+
+    from simulator.core import heap
+    from simulator.core.store import Registry
+
+    registry: Registry = create_app(make_settings(namespace_ttl=1.0)).state.registry
+    namespace = registry.get("short-lived")
+    backend = heap.build_long_lived(functools.partial(namespace.state, "prevail"))
+    record = weakref.ref(next(iter(backend.requests.values())))
+    del backend
+    assert registry.evict_idle(now=namespace.last_used + 5) == ["short-lived"]
+    del namespace
+    gc.collect()  # an ordinary collection: seeded state is frozen out of it
+    assert record() is None

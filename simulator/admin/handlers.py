@@ -46,7 +46,7 @@ def get_clock(call: Call) -> Reply:
     return _clock_view(call)
 
 
-def set_clock(call: Call) -> Reply:
+async def set_clock(call: Call) -> Reply:
     body = call.body or {}
     target = None
     if "now" in body:
@@ -70,18 +70,18 @@ def set_clock(call: Call) -> Reply:
         clock.set(target)
     if body.get("frozen") is False:
         clock.unfreeze()
-    fired = call.namespace.tick()
+    fired = await call.namespace.catch_up()
     return _clock_view(call, fired=fired)
 
 
-def advance_clock(call: Call) -> Reply:
+async def advance_clock(call: Call) -> Reply:
     clock = call.namespace.clock
     seconds = float(call.body["seconds"])
     if clock.timestamp() + seconds > LATEST:
         raise Conflict(f"body.seconds: advancing {seconds:g} s would move the clock past 9000-01-01; "
                        "set it back first (PUT /_sim/clock)", "clock_out_of_range")
     clock.advance(seconds)
-    fired = call.namespace.tick()
+    fired = await call.namespace.catch_up()
     return _clock_view(call, fired=fired)
 
 

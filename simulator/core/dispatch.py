@@ -6,9 +6,10 @@ shape, its security verifiers and the name of the backend whose state it uses.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
@@ -91,7 +92,7 @@ class Call:
         return f"{self.scope.get('scheme', 'http')}://{host}{prefix}"
 
 
-Handler = Callable[[Call], Reply]
+Handler = Callable[[Call], Reply | Awaitable[Reply]]
 Verifier = Callable[[Call], Any]
 
 
@@ -212,7 +213,7 @@ class Dispatcher:
                 namespace.active += 1
                 namespace.last_used = monotonic()
                 await namespace.ready(binding.backend)
-                namespace.tick()
+                await namespace.catch_up()
             scope["sim.operation"] = binding
             raw_body = await self.limits.read_body(receive) if binding.operation.body is not None else b""
             raw_query: bytes = scope.get("query_string", b"")
@@ -233,6 +234,8 @@ class Dispatcher:
             for name in checked.invalid_optional:  # lenient: an unusable optional value is as if absent
                 call.params.pop(name, None)
             reply = binding.handler(call)
+            if inspect.isawaitable(reply):  # handlers that wait for the namespace (clock changes) are async
+                reply = await reply
         except SimulatorError as error:
             reply = errors.render(error)
         except Exception as bug:

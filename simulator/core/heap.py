@@ -5,8 +5,8 @@ alone are ~13 MB). Left to the collector, every full collection walks all of the
 namespace, holding the GIL: with 20 Vonage namespaces alive, single collections took up to 0.8 s
 and a third of the seeding time, stalling every other request. So seeding runs with automatic
 collection paused, and what it built is then frozen (``gc.freeze``): later collections only walk
-objects made since. Reference counting still frees frozen objects; only cycles among them wait for
-:func:`release`, which evicting namespaces calls.
+objects made since. Reference counting still frees frozen objects, so a dropped namespace cuts its records loose and
+they go at once; only cycles among frozen objects stay until :func:`collect_everything`.
 """
 
 from __future__ import annotations
@@ -39,12 +39,22 @@ def build_long_lived(build: Callable[[], T]) -> T:
 
 
 def release() -> None:
-    """Collect the cycles of dropped state and give freed memory back to the system.
+    """Give the memory of dropped state back to the system.
 
-    One full collection over everything alive: called when namespaces are evicted, not per request.
+    Dropped namespaces cut their records loose (``Namespace.close``), so reference counting has
+    already freed them; this collects what younger generations hold and returns freed arenas to the
+    system (glibc keeps them otherwise). No full collection: that would walk every live namespace.
+    """
+    gc.collect(1)
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: the memory is still reused by this process
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def collect_everything() -> None:
+    """One full collection, frozen state included, for cycles among dropped frozen objects.
+
+    Walks every live object holding the GIL: for shutdown, tests and benchmarks, not the request path.
     """
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: the memory is still reused by this process
-        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -50,16 +50,22 @@ class DueQueue:
     def push(self, due: float, label: str, action: Callable[[], None]) -> None:
         heapq.heappush(self._heap, _Item(due, next(self._counter), label, action))
 
-    def drain(self, now: Callable[[], float]) -> int:
-        """Run every item due by ``now()``; actions may push more (retries). Returns how many ran."""
+    def drain(self, now: Callable[[], float], limit: int | None = None) -> int:
+        """Run the items due by ``now()`` (at most ``limit`` of them); actions may push more (retries).
+
+        Returns how many ran; :meth:`has_due` tells whether a limited drain left some.
+        """
         ran = 0
-        while self._heap and self._heap[0].due <= now():
+        while self._heap and self._heap[0].due <= now() and (limit is None or ran < limit):
             item = heapq.heappop(self._heap)
             item.action()
             ran += 1
         for source in list(self._sources):  # after the actions: what they queued there goes out in this drain
             ran += source.release(now())
         return ran
+
+    def has_due(self, now: float) -> bool:
+        return bool(self._heap) and self._heap[0].due <= now
 
     def pending(self) -> list[tuple[float, str]]:
         items = [(item.due, item.label) for item in sorted(self._heap)]

@@ -1,0 +1,45 @@
+"""A backlog of due effects fires a slice at a time: the loop serves others meanwhile, and requests
+of the same namespace wait until all of it has fired."""
+
+from __future__ import annotations
+
+import asyncio
+
+from simulator.app import create_app
+from simulator.core.store import CATCH_UP_SLICE, Registry
+from tests.support import make_settings
+
+
+def test_a_backlog_fires_in_slices_and_the_namespace_waits_for_all_of_it() -> None:
+    registry: Registry = create_app(make_settings()).state.registry
+    namespace = registry.get("backlog")
+    fired: list[int] = []
+    now = namespace.clock.timestamp()
+    backlog = CATCH_UP_SLICE * 10
+    for index in range(backlog):
+        namespace.queue.push(now - 1, f"effect {index}", lambda index=index: fired.append(index))
+
+    async def scenario() -> tuple[int, int, list[int]]:
+        others_ran: list[int] = []
+
+        async def other_namespace() -> None:  # stands for any other request on the loop
+            while len(fired) < backlog:
+                others_ran.append(len(fired))
+                await asyncio.sleep(0)
+
+        async def same_namespace() -> int:
+            await asyncio.sleep(0)  # arrives once the catch-up is under way
+            await namespace.ready(None)
+            return len(fired)
+
+        bystander = asyncio.create_task(other_namespace())
+        waiter = asyncio.create_task(same_namespace())
+        total = await namespace.catch_up()
+        await bystander
+        return total, await waiter, others_ran
+
+    total, seen_by_same_namespace, others_ran = asyncio.run(scenario())
+    assert total == backlog and fired == list(range(backlog))  # in due order, each once
+    assert seen_by_same_namespace == backlog  # never half
+    assert any(0 < count < backlog for count in others_ran)  # the loop was free between slices
+    assert not namespace.busy
