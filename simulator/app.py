@@ -59,7 +59,6 @@ class NamespaceAndJournal:
         name = DEFAULT_NAMESPACE
         if path.startswith(NAMESPACE_PREFIX):
             name, _, rest = path[len(NAMESPACE_PREFIX):].partition("/")
-            scope["sim.prefix"] = NAMESPACE_PREFIX + name
             scope["path"] = "/" + rest
             scope["raw_path"] = scope["path"].encode()
         else:

@@ -13,9 +13,10 @@ from typing import Any
 
 import orjson
 
+from simulator.core.auth import TOKEN_CLOCKS
 from simulator.core.clock import parse_instant, wall_time
 from simulator.core.errors import SimulatorError
-from simulator.settings import OVERFLOW_MODES, TOKEN_CLOCKS, WEBHOOK_POLICIES, Settings, from_env, host_list
+from simulator.settings import OVERFLOW_MODES, WEBHOOK_POLICIES, Settings, from_env, host_list
 
 
 def _instant(text: str) -> float:

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from simulator.core import paths
+from simulator.core.auth import TOKEN_CLOCKS
 from simulator.core.clock import parse_instant
 
 OVERFLOW_MODES = ("empty_page", "last_page", "exception")
 WEBHOOK_POLICIES = ("any", "loopback")
-TOKEN_CLOCKS = ("wall", "namespace")
 
 
 def default_fixtures() -> Path:

@@ -4,6 +4,7 @@ of the same namespace wait until all of it has fired."""
 from __future__ import annotations
 
 import asyncio
+import functools
 
 from simulator.app import create_app
 from simulator.core.store import CATCH_UP_SLICE, Registry
@@ -17,7 +18,7 @@ def test_a_backlog_fires_in_slices_and_the_namespace_waits_for_all_of_it() -> No
     now = namespace.clock.timestamp()
     backlog = CATCH_UP_SLICE * 10
     for index in range(backlog):
-        namespace.queue.push(now - 1, f"effect {index}", lambda index=index: fired.append(index))
+        namespace.queue.push(now - 1, f"effect {index}", functools.partial(fired.append, index))
 
     async def scenario() -> tuple[int, int, list[int]]:
         others_ran: list[int] = []
