@@ -173,7 +173,7 @@ def test_every_parameter_answers_64_kb_values_quickly_with_a_4xx(
         values = _baseline(client, credentials, auth)
     raw = RawClient(hostile_server, prefix)
     try:
-        slowest = 0.0
+        times: list[float] = []
         for op in _operations(spec_file):
             for param in op.parameters:
                 if param.location == "header" and param.name.lower() in ("authorization", "auth", "x-vgai-key"):
@@ -186,9 +186,12 @@ def test_every_parameter_answers_64_kb_values_quickly_with_a_4xx(
                     response = raw.request(op.method, path, query, {**auth, **headers},
                                            b"{}" if op.body is not None else None)
                     elapsed = time.perf_counter() - started
-                    slowest = max(slowest, elapsed)
+                    times.append(elapsed)
                     _assert_answered(response, elapsed, f"{op.operation_id} {param.location}.{param.name}={label}")
-        assert slowest < BOUND
+        times.sort()
+        print(f"{spec_file}: {len(times)} hostile values, median {times[len(times) // 2] * 1000:.1f} ms, "
+              f"p99 {times[int(len(times) * 0.99)] * 1000:.1f} ms, slowest {times[-1] * 1000:.1f} ms")
+        assert times[-1] < BOUND
     finally:
         raw.close()
 

@@ -70,6 +70,7 @@ class Clock:
         self._wall = wall
         begin = wall() if start is None else start
         self.start = begin
+        self.start_chosen = start is not None  # else every clock starts at its own moment of creation
         self._offset = begin - wall()
         self._frozen_at: float | None = begin if frozen else None
 

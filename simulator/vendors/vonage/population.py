@@ -34,7 +34,9 @@ def populate(backend: VonageBackend) -> None:
         made = _made.get(key)
         if made is None:
             made = sessions_for(backend, account, history, agents)
-            if account.seed_sessions <= SHARED_UP_TO:  # larger sets would hold too much memory between uses
+            # Shared only when other namespaces can use them: with a clock started at its creation (no
+            # --clock-start) no other namespace has the same start, and a kept set would only pin memory.
+            if account.seed_sessions <= SHARED_UP_TO and ctx.clock.start_chosen:
                 if len(_made) >= 4:
                     _made.pop(next(iter(_made)))
                 _made[key] = made

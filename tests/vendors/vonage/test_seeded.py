@@ -102,3 +102,19 @@ def test_same_seed_and_clock_start_give_byte_identical_answers() -> None:
     assert first == _answers(11)
     assert first != _answers(12)
     assert all(len(body) > 100_000 for body in first)
+
+
+def test_prepared_conversations_are_kept_only_when_other_namespaces_can_share_them() -> None:
+    from simulator.vendors.vonage import population
+
+    population._made.clear()
+    from simulator.settings import Settings
+
+    running_clock = create_app(Settings()).state.registry  # no --clock-start
+    running_clock.get("own-start").state("vonage")
+    assert not population._made, "a clock started at its creation: no other namespace has that start"
+    chosen = create_app(make_settings()).state.registry
+    first = chosen.get("first").state("vonage")
+    assert population._made
+    second = chosen.get("second").state("vonage")
+    assert first.accounts.keys() == second.accounts.keys()
