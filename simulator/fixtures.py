@@ -74,6 +74,10 @@ def parse(path: Path) -> dict[str, Any]:
 def _marked(path: Path, error: yaml.MarkedYAMLError) -> str:
     mark = error.problem_mark or error.context_mark
     where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+    if "maximum nesting depth" in (error.problem or ""):
+        # libyaml 0.2.5 and later stop at 1000 levels while scanning ahead of the events that the
+        # depth check reads: the same refusal, in the same words, whichever libyaml is installed.
+        return f"{where}: nested more than {MAX_DEPTH} levels deep"
     context = f"{error.context}: " if error.context else ""
     return f"{where}: {context}{error.problem or 'invalid YAML'}"
 
