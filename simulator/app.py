@@ -19,23 +19,20 @@ from simulator import fixtures as fixtures_file
 from simulator.admin import handlers as admin_handlers
 from simulator.admin.errors import AdminErrors
 from simulator.core import heap
-from simulator.core.clock import monotonic
-from simulator.core.dispatch import Area, Binding, Dispatcher
+from simulator.core.dispatch import Area, Binding
 from simulator.core.guard import AdminGuard
-from simulator.core.journal import Entry
 from simulator.core.limits import RequestLimits
+from simulator.core.pipeline import Pipeline, Router
 from simulator.core.plugin import VendorPlugin
 from simulator.core.signing import Signer
 from simulator.core.spec import Spec, SpecError, bind, specs_dir
-from simulator.core.store import DEFAULT_NAMESPACE, Registry, StoreConfig
+from simulator.core.store import Registry, StoreConfig
 from simulator.core.validation import Validator
 from simulator.settings import Settings
 from simulator.vendors import koreai, prevail, realtimekit, vonage
 
 VENDORS: tuple[VendorPlugin, ...] = (prevail.PLUGIN, koreai.PLUGIN, realtimekit.PLUGIN, vonage.PLUGIN)
 ADMIN_PREFIX = "/_sim/"
-NAMESPACE_PREFIX = "/_ns/"
-JOURNAL_TEXT_BYTES = 2048  # of a path or query kept in the journal: a 64 KB query is kept as its first 2 KB
 
 
 def load_fixtures(path: Path) -> dict[str, Any]:
@@ -43,53 +40,7 @@ def load_fixtures(path: Path) -> dict[str, Any]:
     return fixtures_file.load(path, VENDORS)
 
 
-class NamespaceAndJournal:
-    """Pure ASGI middleware: picks the namespace, then records the request in its journal."""
-
-    def __init__(self, app: Any, registry: Registry, other: Any):
-        self.app = app
-        self.registry = registry
-        self.other = other  # lifespan (and anything not HTTP) goes to Starlette's router
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.other(scope, receive, send)
-            return
-        path: str = scope["path"]
-        name = DEFAULT_NAMESPACE
-        if path.startswith(NAMESPACE_PREFIX):
-            name, _, rest = path[len(NAMESPACE_PREFIX):].partition("/")
-            scope["path"] = "/" + rest
-            scope["raw_path"] = scope["path"].encode()
-        else:
-            for key, value in scope["headers"]:
-                if key == b"x-sim-namespace":
-                    name = value.decode("latin-1").strip() or DEFAULT_NAMESPACE
-                    break
-        scope["sim.namespace"] = name
-        started = monotonic()
-        await self.app(scope, receive, send)  # the dispatcher notes the status it sent in the scope
-        namespace = self.registry.find(name)
-        if namespace is None:
-            return
-        binding: Binding | None = scope.get("sim.operation")
-        if binding is not None:
-            namespace.coverage.record(binding.operation.operation_id, scope.get("sim.status", 0),
-                                      scope.get("sim.violations", ()), scope.get("sim.response_violations", ()))
-        journal = namespace.journal
-        journal.append(Entry(
-            seq=journal.next_seq(), at=namespace.clock.timestamp(), kind="request", method=scope["method"],
-            path=scope["path"], status=scope.get("sim.status", 0), latency_ms=(monotonic() - started) * 1000,
-            vendor=binding.backend if binding else None,
-            operation_id=binding.operation.operation_id if binding else None,
-            query=scope.get("query_string", b"")[:JOURNAL_TEXT_BYTES],
-            violations=scope.get("sim.violations", []),
-            response_violations=scope.get("sim.response_violations", []),
-            warnings=scope.get("sim.warnings", []),
-        ))
-
-
-def build_dispatcher(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Dispatcher:
+def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Pipeline:
     fixtures = load_fixtures(settings.fixtures)
     config = StoreConfig(
         seed=settings.seed, fixtures=fixtures,
@@ -107,16 +58,17 @@ def build_dispatcher(settings: Settings, vendors: tuple[VendorPlugin, ...] = VEN
     areas += [Area(prefix, plugin.errors) for plugin in vendors for prefix in plugin.prefixes]
     limits = RequestLimits(max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes,
                            read_timeout=settings.read_timeout)
-    dispatcher = Dispatcher(registry, areas, admin_errors, lenient=settings.lenient,
-                            validate_responses=settings.validate_responses, limits=limits,
-                            guard=AdminGuard(settings.admin_token))
+    router = Router(areas, admin_errors)
+    pipeline = Pipeline(registry, router, lenient=settings.lenient,
+                        validate_responses=settings.validate_responses, limits=limits,
+                        guard=AdminGuard(settings.admin_token))
     folder = specs_dir()
     for plugin in vendors:
         spec = Spec.load(folder / plugin.spec_file)
         registry.catalog[plugin.name] = list(spec.operations)
         validator = Validator(spec)
         for op_id, handler in bind(spec, plugin.handlers).items():
-            dispatcher.add(Binding(spec.by_id[op_id], handler, plugin.name, plugin.errors, plugin.verifiers,
+            router.add(Binding(spec.by_id[op_id], handler, plugin.name, plugin.errors, plugin.verifiers,
                                    validator))
     admin_spec = Spec.load(folder / "admin.yaml")
     admin_validator = Validator(admin_spec)
@@ -130,15 +82,15 @@ def build_dispatcher(settings: Settings, vendors: tuple[VendorPlugin, ...] = VEN
         handlers.update(plugin.admin_handlers)
     for op_id, handler in bind(admin_spec, handlers).items():
         operation = admin_spec.by_id[op_id]
-        dispatcher.add(Binding(operation, handler, owners[op_id], admin_errors, {}, admin_validator,
+        router.add(Binding(operation, handler, owners[op_id], admin_errors, {}, admin_validator,
                                guarded=not operation.extensions.get("x-sim-open")))
-    return dispatcher
+    return pipeline
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    dispatcher = build_dispatcher(settings)
-    registry = dispatcher.registry
+    pipeline = build_pipeline(settings)
+    registry = pipeline.registry
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -160,11 +112,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await ticker
 
     app = Starlette(lifespan=lifespan)
-    # Every HTTP request goes through one fixed chain: namespace + journal, then the dispatcher, which
-    # routes by the specs and turns every failure into the vendor's error shape itself. Starlette's
-    # error middlewares would only add cost, so the chain replaces its middleware stack.
-    app.middleware_stack = NamespaceAndJournal(dispatcher, registry, other=app.router)
+    # Every HTTP request goes through the pipeline's stages, which route by the specs and turn every
+    # failure into the vendor's error shape themselves. Starlette's error middlewares would only add
+    # cost, so the pipeline replaces its middleware stack.
+    pipeline.other = app.router
+    app.middleware_stack = pipeline
     app.state.registry = registry
     app.state.settings = settings
-    app.state.dispatcher = dispatcher
+    app.state.pipeline = pipeline
     return app

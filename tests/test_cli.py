@@ -137,11 +137,11 @@ def test_verify_without_a_working_schemathesis_says_to_install_the_test_extras(t
 
 
 def test_webhook_flags_reach_every_namespace_sender() -> None:
-    from simulator.app import build_dispatcher
+    from simulator.app import build_pipeline
     from simulator.cli import _parser, _settings
 
     args = _parser().parse_args(["serve", "--webhook-allow", "Metadata.Google.Internal, hooks.test:8080",
                                  "--webhook-concurrency", "4", "--webhook-timeout", "2.5"])
-    sender = build_dispatcher(_settings(args)).registry.get("flags").webhooks
+    sender = build_pipeline(_settings(args)).registry.get("flags").webhooks
     assert sender.rules.allow == {"metadata.google.internal", "hooks.test"}
     assert (sender.concurrency, sender.timeout, sender.rules.policy) == (4, 2.5, "any")

@@ -444,9 +444,8 @@ def test_a_bug_still_answers_in_the_vendors_shape() -> None:
     from simulator.core.dispatch import Reply
 
     app = create_app(make_settings(validate_responses=False))
-    dispatcher = app.state.dispatcher
-    route = next(r for r in dispatcher.routes if "GET" in r.by_method and r.by_method["GET"].operation.path
-                 == "/_sim/clock")
+    route = next(r for r in app.state.pipeline.router.routes
+                 if "GET" in r.by_method and r.by_method["GET"].operation.path == "/_sim/clock")
     binding = route.by_method["GET"]
     route.by_method["GET"] = type(binding)(binding.operation, lambda _call: 1 / 0, binding.backend, binding.errors,
                                            binding.verifiers, binding.validator)

@@ -68,3 +68,23 @@ def test_time_and_randomness_come_from_clock_and_rand(path: Path) -> None:
 @pytest.mark.parametrize("path", _modules(PACKAGE), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_modules_stay_small(path: Path) -> None:
     assert len(path.read_text(encoding="utf-8").splitlines()) <= 450
+
+
+def test_requests_flow_through_named_stages_in_the_documented_order() -> None:
+    from simulator.app import create_app
+
+    names = [stage.name for stage in create_app().state.pipeline.stages]
+    assert names == ["route", "admin guard", "body size", "namespace", "read body", "validate", "authenticate",
+                     "handle"]
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    assert " → ".join(names) in readme
+
+
+def test_no_request_state_travels_in_scope_keys() -> None:
+    """One typed context carries a request through the stages; only the server protocol's verdict on
+    the request head reaches the app in the scope (core/limits.py HEAD_PROBLEM)."""
+    pattern = re.compile(r"""scope(\[|\.get\(|\.setdefault\()["']sim\.""")
+    offenders = [f"{path.relative_to(PACKAGE)}:{number}" for path in _modules(PACKAGE)
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if pattern.search(line)]
+    assert not offenders

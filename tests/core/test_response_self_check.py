@@ -12,7 +12,7 @@ from tests.support import make_settings, prevail_token
 
 def _break_list_sessions(app: object) -> None:
     """Swap the handler of listSessions for one whose answer breaks the spec (pagy.items is 0)."""
-    for route in app.state.dispatcher.routes:  # type: ignore[attr-defined]
+    for route in app.state.pipeline.router.routes:  # type: ignore[attr-defined]
         binding = route.by_method.get("GET")
         if binding is not None and binding.operation.operation_id == "listSessions":
             def broken(call: Call) -> Reply:

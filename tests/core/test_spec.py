@@ -4,14 +4,14 @@ from dataclasses import replace
 
 import pytest
 
-from simulator.app import VENDORS, build_dispatcher
+from simulator.app import VENDORS, build_pipeline
 from simulator.core.spec import Spec, SpecError, bind, specs_dir
 from simulator.settings import Settings
 
 
 def test_every_spec_operation_is_bound() -> None:
-    dispatcher = build_dispatcher(Settings())
-    bound = {b.operation.operation_id for r in dispatcher.routes for b in r.by_method.values()}
+    pipeline = build_pipeline(Settings())
+    bound = {b.operation.operation_id for r in pipeline.router.routes for b in r.by_method.values()}
     for name in ["admin.yaml", *(plugin.spec_file for plugin in VENDORS)]:
         assert set(Spec.load(specs_dir() / name).by_id) <= bound
 
@@ -21,7 +21,7 @@ def test_missing_handler_fails_at_start_up() -> None:
     handlers = dict(plugin.handlers)
     handlers.pop(next(iter(handlers)))
     with pytest.raises(SpecError, match="no handler for operation"):
-        build_dispatcher(Settings(), (replace(plugin, handlers=handlers),))
+        build_pipeline(Settings(), (replace(plugin, handlers=handlers),))
 
 
 def test_stray_handler_fails_at_start_up() -> None:

@@ -1,0 +1,108 @@
+"""Request handling as a list of named stages passing one typed context (:class:`Exchange`).
+
+    route → admin guard → body size → namespace → read body → validate → authenticate → handle
+    then, however that ended: self-check → render → journal
+
+The request stages run in order until one answers (raises a vendor-shaped error or sets the
+reply); the answer stages always run, so every request is answered in its vendor's shape and
+journaled in its namespace. What can be refused from the head alone (unknown route, missing admin
+token, a declared body over the limit) is refused before the namespace stage, so such a request
+never creates or seeds a namespace. Add a stage by adding it to :attr:`Pipeline.stages` where it belongs.
+Raw ASGI throughout: Request/Response objects cost more than the work on the hot path.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from simulator.core.clock import monotonic
+from simulator.core.errors import InvalidRequest, SimulatorError
+from simulator.core.guard import AdminGuard
+from simulator.core.limits import RequestLimits
+from simulator.core.pipeline.answer import Record, render, send, simulator_bug
+from simulator.core.pipeline.exchange import Exchange
+from simulator.core.pipeline.routing import Router
+from simulator.core.pipeline.stages import (
+    Authenticate,
+    BodySize,
+    EnterNamespace,
+    GuardAdmin,
+    Handle,
+    ReadBody,
+    Route,
+    Stage,
+    Validate,
+)
+from simulator.core.store import DEFAULT_NAMESPACE, Registry
+
+__all__ = ["Exchange", "Pipeline", "Router", "Stage"]
+
+logger = logging.getLogger("simulator")
+NAMESPACE_PREFIX = "/_ns/"
+
+
+class Pipeline:
+    def __init__(self, registry: Registry, router: Router, *, lenient: bool, validate_responses: bool,
+                 limits: RequestLimits, guard: AdminGuard, other: Any = None):
+        self.registry = registry
+        self.router = router
+        self.lenient = lenient
+        self.validate_responses = validate_responses
+        self.other = other  # lifespan (and anything not HTTP) goes to Starlette's router
+        self.stages: list[Stage] = [
+            Route(router, limits),
+            GuardAdmin(guard),
+            BodySize(limits),
+            EnterNamespace(registry),
+            ReadBody(limits),
+            Validate(registry),
+            Authenticate(lenient),
+            Handle(),
+        ]
+        self.record = Record(registry)
+
+    async def __call__(self, scope: Any, receive: Any, send_message: Any) -> None:
+        if scope["type"] != "http":
+            await self.other(scope, receive, send_message)
+            return
+        exchange = self._exchange(scope, receive, send_message)
+        await self._run(exchange)
+        try:
+            render(exchange, exchange.reply, validate_responses=self.validate_responses)  # type: ignore[arg-type]
+        except Exception as bug:  # a reply that cannot be rendered is a simulator bug: say so in the vendor's shape
+            logger.exception("cannot render the answer to %s %s", exchange.method, exchange.path)
+            render(exchange, exchange.errors.render(simulator_bug(bug)), validate_responses=False)
+        await send(exchange)
+        self.record(exchange, (monotonic() - exchange.started) * 1000)
+
+    def _exchange(self, scope: Any, receive: Any, send_message: Any) -> Exchange:
+        """The exchange of a request; its namespace from the /_ns/NAME prefix or the X-Sim-Namespace header."""
+        headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
+        path: str = scope["path"]
+        name = DEFAULT_NAMESPACE
+        if path.startswith(NAMESPACE_PREFIX):
+            name, _, rest = path[len(NAMESPACE_PREFIX):].partition("/")
+            path = "/" + rest
+        else:
+            name = headers.get("x-sim-namespace", "").strip() or DEFAULT_NAMESPACE
+        return Exchange(scope=scope, receive=receive, send=send_message, method=scope["method"], path=path,
+                        headers=headers, errors=self.router.area(path), namespace_name=name)
+
+    async def _run(self, exchange: Exchange) -> None:
+        try:
+            for stage in self.stages:
+                await stage(exchange)
+                if exchange.reply is not None:
+                    break
+        except SimulatorError as error:
+            exchange.reply = exchange.errors.render(error)
+        except Exception as bug:
+            if exchange.violations:  # lenient mode tried to serve a request it could not: name what is wrong
+                exchange.reply = exchange.errors.render(InvalidRequest(exchange.violations))
+            else:  # a bug in the simulator: answer in the vendor's shape and say so
+                logger.exception("unhandled error serving %s %s", exchange.method, exchange.path)
+                exchange.reply = exchange.errors.render(simulator_bug(bug))
+        finally:
+            if exchange.namespace is not None:
+                exchange.namespace.active -= 1

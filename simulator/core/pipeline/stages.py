@@ -1,0 +1,179 @@
+"""The request stages, in the order a request meets them.
+
+route → admin guard → body size → namespace → read body → validate → authenticate → handle; then, for every
+answer, self-check → render → journal (see :mod:`simulator.core.pipeline`). A stage raises a
+:class:`~simulator.core.errors.SimulatorError` to answer in the vendor's shape, or sets
+``exchange.reply`` to answer with something else; either way the request stages after it are skipped.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import parse_qsl
+
+from simulator.core.clock import monotonic
+from simulator.core.dispatch import Call
+from simulator.core.errors import InvalidRequest, SimulatorError, Unauthorized
+from simulator.core.guard import AdminGuard
+from simulator.core.limits import RequestLimits
+from simulator.core.pipeline.exchange import Exchange
+from simulator.core.pipeline.routing import Router
+from simulator.core.store import Registry
+
+
+class Stage(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    async def __call__(self, exchange: Exchange) -> None: ...
+
+
+@dataclass(frozen=True)
+class Route:
+    """The operation the method and path name; head limits the server protocol found come first."""
+
+    router: Router
+    limits: RequestLimits
+    name: str = "route"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        self.limits.check_head(exchange.scope)
+        exchange.binding, exchange.path_params = self.router.match(exchange.method, exchange.path)
+        exchange.errors = exchange.binding.errors
+
+
+@dataclass(frozen=True)
+class EnterNamespace:
+    """The caller's namespace, created on first use, seeded and caught up with its clock.
+
+    Server-wide admin operations (health, namespace management) must not create the namespace they
+    are called in: deleting "default" and then inspecting it is a 404.
+    """
+
+    registry: Registry
+    name: str = "namespace"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        assert exchange.binding is not None
+        if exchange.binding.operation.extensions.get("x-sim-server-wide"):
+            return
+        namespace = self.registry.get(exchange.namespace_name)
+        exchange.namespace = namespace
+        namespace.active += 1  # released by the pipeline once the request stages are done
+        namespace.last_used = monotonic()
+        await namespace.ready(exchange.binding.backend)
+        await namespace.catch_up()
+
+
+@dataclass(frozen=True)
+class GuardAdmin:
+    guard: AdminGuard
+    name: str = "admin guard"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        assert exchange.binding is not None
+        if exchange.binding.guarded:
+            self.guard.check(exchange.headers)
+
+
+@dataclass(frozen=True)
+class BodySize:
+    """A declared length over the limit is refused unread."""
+
+    limits: RequestLimits
+    name: str = "body size"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        self.limits.check_declared_length(exchange.headers)
+
+
+@dataclass(frozen=True)
+class ReadBody:
+    """The body, within the size and time limits."""
+
+    limits: RequestLimits
+    name: str = "read body"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        assert exchange.binding is not None
+        if exchange.binding.operation.body is not None:
+            exchange.raw_body = await self.limits.read_body(exchange.receive)
+
+
+@dataclass(frozen=True)
+class Validate:
+    """Parameters and body against the spec; builds the call the handler gets.
+
+    A lenient server passes what it can still serve; what no server could (a body nested too deep) is
+    refused either way.
+    """
+
+    registry: Registry
+    name: str = "validate"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        binding = exchange.binding
+        assert binding is not None
+        raw_query = exchange.query_string
+        query_items = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
+        checked = binding.validator.check_request(
+            binding.operation, exchange.path_params, query_items, exchange.headers, exchange.raw_body,
+            exchange.headers.get("content-type"),
+        )
+        exchange.checked = checked
+        namespace = exchange.namespace
+        exchange.call = Call(
+            operation=binding.operation, namespace_name=exchange.namespace_name, registry=self.registry,
+            backend=namespace.state(binding.backend) if namespace and binding.backend else None,
+            params=checked.params, body=checked.body, headers=exchange.headers,
+            query=dict(query_items), path=exchange.path, scope=exchange.scope, warnings=exchange.warnings,
+        )
+
+
+@dataclass(frozen=True)
+class Authenticate:
+    """The operation's security alternatives, in the spec's order; the first refusal is the answer."""
+
+    lenient: bool
+    name: str = "authenticate"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        binding, call, checked = exchange.binding, exchange.call, exchange.checked
+        assert binding is not None and call is not None and checked is not None
+        call.principal = authenticate(binding, call)
+        if checked.violations and (checked.unusable or not self.lenient):
+            raise InvalidRequest(checked.violations)
+        for name in checked.invalid_optional:  # lenient: an unusable optional value is as if absent
+            call.params.pop(name, None)
+
+
+@dataclass(frozen=True)
+class Handle:
+    name: str = "handle"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        binding, call = exchange.binding, exchange.call
+        assert binding is not None and call is not None
+        reply = binding.handler(call)
+        if inspect.isawaitable(reply):  # handlers that wait for the namespace (clock changes) are async
+            reply = await reply
+        exchange.reply = reply
+
+
+def authenticate(binding: Any, call: Call) -> Any:
+    alternatives = binding.operation.security
+    if not alternatives or any(len(schemes) == 0 for schemes in alternatives):
+        return None
+    first_failure: SimulatorError | None = None
+    for schemes in alternatives:
+        try:
+            principal = None
+            for scheme in schemes:
+                principal = binding.verifiers[scheme](call)
+            return principal
+        except Unauthorized as failure:
+            first_failure = first_failure or failure
+    assert first_failure is not None
+    raise first_failure
