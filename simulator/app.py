@@ -86,6 +86,7 @@ class NamespaceAndJournal:
             violations=scope.get("sim.violations", []),
             response_violations=scope.get("sim.response_violations", []),
             warnings=scope.get("sim.warnings", []),
+            detail=scope.get("sim.detail") or {},  # what the mutate stage did to the answer, if anything
         ))
 
 

@@ -26,6 +26,7 @@ from simulator.core.errors import (
     SimulatorError,
     Unauthorized,
 )
+from simulator.core.fuzz import mutate_reply
 from simulator.core.guard import AdminGuard
 from simulator.core.jsonlimits import excerpt
 from simulator.core.limits import RequestLimits
@@ -236,6 +237,10 @@ class Dispatcher:
             reply = binding.handler(call)
             if inspect.isawaitable(reply):  # handlers that wait for the namespace (clock changes) are async
                 reply = await reply
+            # Stage "mutate" (response fuzzing, core/fuzz.py): after the handler, before the self-check and
+            # render, so a mutated body is checked like any other. Off (None) unless PUT /_sim/fuzz.
+            if namespace is not None and namespace.fuzz is not None:
+                reply = mutate_reply(namespace.fuzz, namespace, binding, reply, scope)
         except SimulatorError as error:
             reply = errors.render(error)
         except Exception as bug:
