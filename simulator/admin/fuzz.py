@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.core.dispatch import Call, Reply
-from simulator.core.errors import BadRequest, Violation
+from simulator.core.errors import BadRequest, NotFound, Violation
 from simulator.core.fuzz import MAX_SEED, BadMutationId, FuzzPlan, quantized_rate, replay_plan, replayed_operation
 from simulator.core.mutation import KINDS
 
@@ -22,9 +22,15 @@ def _known(call: Call, field: str, given: list[str] | None, known: set[str]) -> 
     if given is None:
         return None
     unknown = sorted(set(given) - known)
-    if unknown:
-        raise _refuse(field, f"unknown {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    if unknown:  # well formed, but names nothing here
+        raise NotFound(f"body.{field}: no {', '.join(unknown)} here; known: {', '.join(sorted(known))}")
     return tuple(dict.fromkeys(given))
+
+
+def _within(body: dict[str, Any], field: str, highest: float) -> None:
+    value = body.get(field, 0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= highest:
+        raise _refuse(field, f"must be a number from 0 to {highest}")
 
 
 def _off() -> dict[str, Any]:
@@ -49,8 +55,10 @@ def set_fuzz(call: Call) -> Reply:
         except BadMutationId as error:
             raise _refuse("replay", str(error)) from None
         if replayed_operation(body["replay"]) not in operations:
-            raise _refuse("replay", f"names operation {replayed_operation(body['replay'])}, which no vendor has")
+            raise NotFound(f"body.replay: names operation {replayed_operation(body['replay'])}, which no vendor has")
     else:
+        _within(body, "seed", MAX_SEED)  # a lenient server hands over what the spec refuses: check again
+        _within(body, "rate", 1)
         kinds = _known(call, "mutations", body.get("mutations"), set(KINDS))
         plan = FuzzPlan(
             seed=int(body.get("seed", call.registry.config.seed % (MAX_SEED + 1))),

@@ -101,22 +101,22 @@ def test_replay_reproduces_a_mutation_in_a_fresh_namespace_once(server: Threaded
     fresh.close()
 
 
-def test_bad_settings_are_400_naming_the_field(sim: Sim) -> None:
+def test_bad_settings_are_400_and_unknown_names_404_naming_the_field(sim: Sim) -> None:
     cases = [
-        ({"rate": 2}, "body.rate"),
-        ({"seed": -1}, "body.seed"),
-        ({"mutations": ["explode"]}, "body.mutations"),
-        ({"vendors": ["acme"]}, "body.vendors"),
-        ({"operations": ["noSuchOperation"]}, "body.operations"),
-        ({"replay": "m1.getSessions.1.5.7ff.0123abcd", "seed": 3}, "body.replay"),
-        ({"replay": "not-an-id"}, "body.replay"),
-        ({"replay": "m1.noSuchOperation.1.5.7ff.0123abcd"}, "body.replay"),
-        ({"replay": "m1.getSessions.1.5.ffff.0123abcd"}, "body.replay"),
-        ({"surprise": 1}, "body"),
+        ({"rate": 2}, 400, "body.rate"),
+        ({"seed": -1}, 400, "body.seed"),
+        ({"mutations": ["explode"]}, 400, "body.mutations"),
+        ({"replay": "m1.getSessions.1.5.7ff.0123abcd", "seed": 3}, 400, "body"),
+        ({"replay": "not-an-id"}, 400, "body.replay"),
+        ({"replay": "m1.getSessions.1.5.ffff.0123abcd"}, 400, "body.replay"),
+        ({"surprise": 1}, 400, "body"),
+        ({"vendors": ["acme"]}, 404, "body.vendors"),
+        ({"operations": ["noSuchOperation"]}, 404, "body.operations"),
+        ({"replay": "m1.noSuchOperation.1.5.7ff.0123abcd"}, 404, "body.replay"),
     ]
-    for body, field in cases:
+    for body, status, field in cases:
         answer = sim.http.put("/_sim/fuzz", json=body)
-        assert answer.status_code == 400, (body, answer.text)
+        assert answer.status_code == status, (body, answer.text)
         error = answer.json()["error"]
         assert field in error["message"] or any(v["field"].startswith(field) for v in error.get("violations", []))
     assert sim.http.get("/_sim/fuzz").json() == {"enabled": False}  # nothing half-set
