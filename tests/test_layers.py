@@ -73,9 +73,10 @@ def test_modules_stay_small(path: Path) -> None:
 def test_requests_flow_through_named_stages_in_the_documented_order() -> None:
     from simulator.app import create_app
 
-    names = [stage.name for stage in create_app().state.pipeline.stages]
+    pipeline = create_app().state.pipeline
+    names = [stage.name for stage in [*pipeline.stages, *pipeline.reply_stages]]
     assert names == ["route", "admin guard", "body size", "namespace", "read body", "validate", "authenticate",
-                     "handle"]
+                     "handle", "mutate"]
     readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
     assert " → ".join(names) in readme
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.core import heap
 from simulator.core.auth import TokenTime
@@ -33,6 +33,9 @@ from simulator.core.schedule import DueQueue
 from simulator.core.signing import Signer
 from simulator.core.spec import Operation
 from simulator.core.webhooks import WebhookSender, open_sender
+
+if TYPE_CHECKING:
+    from simulator.core.fuzz import FuzzPlan
 
 NAMESPACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # whole name: matched with fullmatch
 DEFAULT_NAMESPACE = "default"
@@ -93,6 +96,7 @@ class Namespace:
         self.token_clock = config.token_clock  # "wall" or "namespace": which clock judges JWTs here
         self.webhooks = open_sender(self.queue, self.clock.timestamp, self.journal, config)
         self.empty = False
+        self.fuzz: FuzzPlan | None = None  # response mutation (PUT /_sim/fuzz); None: answers go out as built
         self._states: dict[str, Any] = {}
         self.last_used = monotonic()
         self.active = 0  # requests in progress
@@ -184,6 +188,7 @@ class Namespace:
         self._states.clear()
         self.queue.clear()
         self.empty = empty
+        self.fuzz = None
         self.clock = Clock(self._config.clock_start, self._config.clock_frozen)
         self.token_clock = self._config.token_clock
         self.webhooks.close()

@@ -91,6 +91,42 @@ class JournalHandle:
         self._http.delete("/_sim/journal").raise_for_status()
 
 
+class FuzzHandle:
+    """Response fuzzing of the namespace: ``simulator.fuzz(seed=3)`` turns it on, ``.off()`` turns it off."""
+
+    def __init__(self, http: httpx.Client):
+        self._http = http
+
+    def _answer(self, response: httpx.Response) -> dict[str, Any]:
+        if response.status_code != 200:
+            raise AssertionError(f"fuzz settings refused ({response.status_code}): {response.text}")
+        return dict(response.json())
+
+    def __call__(self, seed: int | None = None, rate: float | None = None, vendors: list[str] | None = None,
+                 operations: list[str] | None = None, mutations: list[str] | None = None) -> dict[str, Any]:
+        """Mutate this namespace's answers within the spec from now on; returns the settings in force."""
+        given = {"seed": seed, "rate": rate, "vendors": vendors, "operations": operations, "mutations": mutations}
+        return self._answer(self._http.put("/_sim/fuzz", json={k: v for k, v in given.items() if v is not None}))
+
+    def replay(self, mutation: str) -> dict[str, Any]:
+        """Reproduce an ``X-Sim-Mutation`` id on the next answer of its operation (then fuzzing is off)."""
+        return self._answer(self._http.put("/_sim/fuzz", json={"replay": mutation}))
+
+    def off(self) -> None:
+        self._answer(self._http.delete("/_sim/fuzz"))
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self._answer(self._http.get("/_sim/fuzz"))
+
+    def mutations(self) -> list[dict[str, Any]]:
+        """What was done to each mutated answer so far, oldest first: ``{"id", "count", "mutations", ...}``."""
+        response = self._http.get("/_sim/journal")
+        response.raise_for_status()
+        return [entry["detail"]["mutation"] for entry in response.json()["entries"]
+                if "mutation" in entry.get("detail", {}) and entry["detail"]["mutation"]["id"]]
+
+
 class SimulatorHandle:
     """One test's namespace. ``base_url(vendor)`` is what to give the client under test."""
 
@@ -112,6 +148,7 @@ class SimulatorHandle:
                                  trust_env=False, headers=headers)
         self.clock = ClockHandle(self.http)
         self.journal = JournalHandle(self.http)
+        self.fuzz = FuzzHandle(self.http)
 
     def base_url(self, vendor: str) -> str:
         if vendor not in self._client_bases:

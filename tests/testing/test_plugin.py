@@ -162,3 +162,11 @@ def test_the_token_clock_option_configures_the_session_server(pytester: pytest.P
         """
     )
     pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
+
+
+def test_readme_fuzz_example_passes_as_written(pytester: pytest.Pytester) -> None:
+    section = README.split("### Fuzzed responses\n", 1)[1].split("\n## ", 1)[0]
+    [example] = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert "simulator.fuzz(" in example and "simulator.fuzz.replay(" in example
+    pytester.makepyfile(test_fuzzed_meetings=example)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)

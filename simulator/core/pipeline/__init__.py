@@ -1,13 +1,14 @@
 """Request handling as a list of named stages passing one typed context (:class:`Exchange`).
 
     route → admin guard → body size → namespace → read body → validate → authenticate → handle
-    then, however that ended: self-check → render → journal
+    → mutate, then, however that ended: self-check → render → journal
 
 The request stages run in order until one answers (raises a vendor-shaped error or sets the
-reply); the answer stages always run, so every request is answered in its vendor's shape and
-journaled in its namespace. What can be refused from the head alone (unknown route, missing admin
-token, a declared body over the limit) is refused before the namespace stage, so such a request
-never creates or seeds a namespace. Add a stage by adding it to :attr:`Pipeline.stages` where it belongs.
+reply); the reply stages (mutate) then work on that reply; the answer stages always run, so every
+request is answered in its vendor's shape and journaled in its namespace. What can be refused from
+the head alone (unknown route, missing admin token, a declared body over the limit) is refused before
+the namespace stage, so such a request never creates or seeds a namespace. Add a stage by adding it
+to :attr:`Pipeline.stages` (or ``reply_stages``) where it belongs.
 Raw ASGI throughout: Request/Response objects cost more than the work on the hot path.
 """
 
@@ -29,6 +30,7 @@ from simulator.core.pipeline.stages import (
     EnterNamespace,
     GuardAdmin,
     Handle,
+    Mutate,
     ReadBody,
     Route,
     Stage,
@@ -60,6 +62,7 @@ class Pipeline:
             Authenticate(lenient),
             Handle(),
         ]
+        self.reply_stages: list[Stage] = [Mutate()]
         self.record = Record(registry)
 
     async def __call__(self, scope: Any, receive: Any, send_message: Any) -> None:
@@ -95,6 +98,8 @@ class Pipeline:
                 await stage(exchange)
                 if exchange.reply is not None:
                     break
+            for stage in self.reply_stages:
+                await stage(exchange)
         except SimulatorError as error:
             exchange.reply = exchange.errors.render(error)
         except Exception as bug:

@@ -110,5 +110,5 @@ class Record:
             operation_id=binding.operation.operation_id if binding else None,
             query=exchange.query_string[:JOURNAL_TEXT_BYTES],
             violations=exchange.violations, response_violations=exchange.response_violations,
-            warnings=exchange.warnings,
+            warnings=exchange.warnings, detail=exchange.detail,
         ))

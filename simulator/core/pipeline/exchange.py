@@ -38,6 +38,7 @@ class Exchange:
     call: Call | None = None
     reply: Reply | None = None  # set by the stage that answers; later request stages are skipped
     warnings: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)  # journaled: what stages did to the request or answer
     response_violations: list[Violation] = field(default_factory=list)
     # What was sent: filled by the render stage, read by the journal.
     status: int = 0

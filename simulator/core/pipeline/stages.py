@@ -1,6 +1,7 @@
 """The request stages, in the order a request meets them.
 
-route → admin guard → body size → namespace → read body → validate → authenticate → handle; then, for every
+route → admin guard → body size → namespace → read body → validate → authenticate → handle, then
+the reply stages (mutate); then, for every
 answer, self-check → render → journal (see :mod:`simulator.core.pipeline`). A stage raises a
 :class:`~simulator.core.errors.SimulatorError` to answer in the vendor's shape, or sets
 ``exchange.reply`` to answer with something else; either way the request stages after it are skipped.
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl
 from simulator.core.clock import monotonic
 from simulator.core.dispatch import Call
 from simulator.core.errors import InvalidRequest, SimulatorError, Unauthorized
+from simulator.core.fuzz import mutate_reply
 from simulator.core.guard import AdminGuard
 from simulator.core.limits import RequestLimits
 from simulator.core.pipeline.exchange import Exchange
@@ -160,6 +162,21 @@ class Handle:
         if inspect.isawaitable(reply):  # handlers that wait for the namespace (clock changes) are async
             reply = await reply
         exchange.reply = reply
+
+
+@dataclass(frozen=True)
+class Mutate:
+    """Response fuzzing (core/fuzz.py), before the self-check so a mutated body is checked like any other.
+
+    Off unless ``PUT /_sim/fuzz`` turned it on in the namespace: then one attribute check.
+    """
+
+    name: str = "mutate"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        namespace, binding, reply = exchange.namespace, exchange.binding, exchange.reply
+        if namespace is not None and namespace.fuzz is not None and binding is not None and reply is not None:
+            exchange.reply = mutate_reply(namespace.fuzz, namespace, binding, reply, exchange.detail)
 
 
 def authenticate(binding: Any, call: Call) -> Any:
