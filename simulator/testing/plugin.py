@@ -15,6 +15,8 @@ prefix, so tests, and xdist workers, never see each other's state. Options (ini 
 ``simulator_token_clock`` (JWTs are judged by the wall clock unless a test calls
 ``simulator.clock.judge_tokens("namespace")``), ``simulator_admin_token`` (for a simulator started
 with one; default ``$SIM_ADMIN_TOKEN``).
+``@pytest.mark.simulator_fuzz(runs=N, seed=S)`` runs a test once per mutation seed with the answers
+fuzzed; a failure reports its seed and mutation ids, and ``--simulator-fuzz-replay=ID`` reruns it so.
 Nothing heavy is imported until a test asks for the fixture.
 """
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,11 +45,104 @@ _OPTIONS = {
 }
 
 
+FUZZ_MARKER = "simulator_fuzz"
+_FUZZ_HELP = (f"{FUZZ_MARKER}(runs=10, seed=1, rate=None, vendors=None, operations=None, mutations=None): run the "
+              "test once per mutation seed (seed, seed+1, ...) with the simulator's answers fuzzed within the spec")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("simulator", "vendor API simulator")
     for name, text in _OPTIONS.items():
         group.addoption(f"--{name.replace('_', '-')}", dest=name, default=None, help=text)
         parser.addini(name, text, default=None)
+    group.addoption("--simulator-fuzz-replay", dest="simulator_fuzz_replay", default=None, metavar="MUTATION_ID",
+                    help=f"run each @{FUZZ_MARKER} test once, fuzzed as when it answered MUTATION_ID")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", _FUZZ_HELP)
+
+
+@dataclass(frozen=True)
+class FuzzRun:
+    """One run of a fuzzed test: the fuzz settings its namespace gets."""
+
+    seed: int
+    rate: float | None = None
+    mutations: tuple[str, ...] | None = None
+    vendors: tuple[str, ...] | None = None
+    operations: tuple[str, ...] | None = None
+    replaying: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"fuzz-replay-{self.replaying}" if self.replaying else f"fuzz-seed-{self.seed}"
+
+
+def _fuzz_runs(marker: pytest.Mark, replay: str | None) -> list[FuzzRun]:
+    given = dict(marker.kwargs)
+    unknown = set(given) - {"runs", "seed", "rate", "vendors", "operations", "mutations"}
+    if unknown or marker.args:
+        raise pytest.UsageError(f"{_FUZZ_HELP}; got {marker.args or ''}{sorted(unknown) or ''}")
+    vendors, operations = _names(given.get("vendors")), _names(given.get("operations"))
+    if replay:  # the seed, rate and mutation kinds of the answer: choices follow from them, not from call order
+        from simulator.core.fuzz import BadMutationId, replay_plan
+
+        try:
+            plan = replay_plan(replay)
+        except BadMutationId as error:
+            raise pytest.UsageError(f"--simulator-fuzz-replay: {error}") from None
+        return [FuzzRun(plan.seed, plan.rate, tuple(sorted(plan.kinds)), vendors, operations, replaying=replay)]
+    runs, first = int(given.get("runs", 10)), int(given.get("seed", 1))
+    if not 1 <= runs <= 1000:
+        raise pytest.UsageError(f"{FUZZ_MARKER}: runs must be from 1 to 1000, not {runs}")
+    rate = given.get("rate")
+    return [FuzzRun(seed, None if rate is None else float(rate), _names(given.get("mutations")), vendors, operations)
+            for seed in range(first, first + runs)]
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker(FUZZ_MARKER)
+    if marker is None:
+        return
+    if "simulator" not in metafunc.fixturenames:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: @{FUZZ_MARKER} needs the simulator fixture")
+    runs = _fuzz_runs(marker, metafunc.config.getoption("simulator_fuzz_replay"))
+    metafunc.fixturenames.append("simulator_fuzz_run")
+    metafunc.parametrize("simulator_fuzz_run", runs, ids=[run.label for run in runs], indirect=True)
+
+
+@pytest.fixture
+def simulator_fuzz_run(request: pytest.FixtureRequest) -> FuzzRun | None:
+    """The fuzz settings of this run of an @simulator_fuzz test (None for other tests)."""
+    return getattr(request, "param", None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    run = getattr(item, "funcargs", {}).get("simulator_fuzz_run")
+    handle = getattr(item, "funcargs", {}).get("simulator")
+    if report.when != "call" or not report.failed or run is None or handle is None:
+        return report
+    try:
+        ids = [mutation["id"] for mutation in handle.fuzz.mutations()]
+    except Exception as error:  # the simulator may be what broke: still say which seed it was
+        ids, note = [], f" (the mutation ids could not be read: {error})"
+    else:
+        note = ""
+    lines = [f"fuzzed with seed {run.seed}{note}; {len(ids)} mutated answer(s), in order:", *ids]
+    if ids:
+        lines.append(f"reproduce: pytest '{item.nodeid.split('[')[0]}' --simulator-fuzz-replay={ids[-1]}")
+    report.sections.append(("simulator fuzz", "\n".join(lines)))
+    return report
 
 
 def _option(config: pytest.Config, name: str) -> str | None:
@@ -126,8 +221,12 @@ def simulator_server(pytestconfig: pytest.Config) -> Iterator[SimulatorServer]:
 _counter = itertools.count(1)
 
 
+def _listed(names: tuple[str, ...] | None) -> list[str] | None:
+    return None if names is None else list(names)
+
+
 @pytest.fixture
-def simulator(simulator_server: SimulatorServer) -> Iterator[SimulatorHandle]:
+def simulator(simulator_server: SimulatorServer, simulator_fuzz_run: FuzzRun | None) -> Iterator[SimulatorHandle]:
     """This test's own namespace of the session's simulator (deleted afterwards)."""
     from simulator.testing.handle import SimulatorHandle
 
@@ -135,5 +234,9 @@ def simulator(simulator_server: SimulatorServer) -> Iterator[SimulatorHandle]:
                              simulator_server.credentials, simulator_server.client_bases,
                              simulator_server.seed_paths, simulator_server.transport,
                              admin_token=simulator_server.admin_token)
+    if simulator_fuzz_run is not None:
+        run = simulator_fuzz_run
+        handle.fuzz(seed=run.seed, rate=run.rate, vendors=_listed(run.vendors), operations=_listed(run.operations),
+                    mutations=_listed(run.mutations))
     yield handle
     handle.close()

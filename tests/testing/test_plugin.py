@@ -166,7 +166,50 @@ def test_the_token_clock_option_configures_the_session_server(pytester: pytest.P
 
 def test_readme_fuzz_example_passes_as_written(pytester: pytest.Pytester) -> None:
     section = README.split("### Fuzzed responses\n", 1)[1].split("\n## ", 1)[0]
-    [example] = re.findall(r"```python\n(.*?)```", section, re.S)
-    assert "simulator.fuzz(" in example and "simulator.fuzz.replay(" in example
+    [example] = [block for block in re.findall(r"```python\n(.*?)```", section, re.S) if "simulator.fuzz(" in block]
+    assert "simulator.fuzz.replay(" in example
     pytester.makepyfile(test_fuzzed_meetings=example)
     pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
+
+
+FUZZED_TEST = '''
+import httpx
+import pytest
+
+
+@pytest.mark.simulator_fuzz(runs=3, seed=11, rate=1.0, vendors=["prevail"])
+def test_sessions_come_back_as_built(simulator):
+    token = simulator.credentials["prevail"][0]["token"]
+    answer = httpx.get(simulator.base_url("prevail") + "/sessions",
+                       headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert "X-Sim-Mutation" not in answer.headers, answer.headers["X-Sim-Mutation"]
+'''
+
+
+def test_the_fuzz_marker_runs_each_seed_reports_it_and_a_failure_replays(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_fuzzed=FUZZED_TEST)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q", "-rf")
+    result.assert_outcomes(failed=3)  # rate 1.0: every run's answer is mutated
+    output = result.stdout.str()
+    for seed in (11, 12, 13):
+        assert f"test_sessions_come_back_as_built[fuzz-seed-{seed}]" in output
+        assert f"fuzzed with seed {seed}; 1 mutated answer(s)" in output
+    [replay] = re.findall(r"--simulator-fuzz-replay=(m1\.listSessions\.12\.\S+)", output)
+    again = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q", f"--simulator-fuzz-replay={replay}")
+    again.assert_outcomes(failed=1)  # one run, fuzzed as when it answered that id
+    assert f"[fuzz-replay-{replay}]" in again.stdout.str()
+    assert f"AssertionError: {replay}" in again.stdout.str()  # the same mutation, reproduced
+
+
+def test_a_test_without_the_marker_is_not_fuzzed(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain=FUZZED_TEST.replace("@pytest.mark.simulator_fuzz(runs=3, seed=11, rate=1.0, "
+                                                       'vendors=["prevail"])\n', ""))
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
+
+
+def test_readme_fuzz_marker_example_passes_as_written(pytester: pytest.Pytester) -> None:
+    section = README.split("### Fuzzed responses\n", 1)[1].split("\n## ", 1)[0]
+    [example] = [block for block in re.findall(r"```python\n(.*?)```", section, re.S) if "simulator_fuzz(" in block]
+    pytester.makepyfile(test_marked=example)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=5)
