@@ -109,6 +109,7 @@ class Binding:
     verifiers: Mapping[str, Verifier]
     validator: Validator
     guarded: bool = False  # an admin operation that asks for the admin token when the server has one
+    rate_limited: bool = False  # a vendor operation: the namespace's rate limit for its vendor applies
 
 
 @dataclass
@@ -198,6 +199,7 @@ class Dispatcher:
         errors = self._area(path)
         binding: Binding | None = None
         namespace: Namespace | None = None
+        rate_headers: dict[str, str] | None = None
         try:
             self.limits.check_head(scope)
             binding, path_params = self._match(scope["method"], path)
@@ -215,6 +217,11 @@ class Dispatcher:
                 await namespace.ready(binding.backend)
                 await namespace.catch_up()
             scope["sim.operation"] = binding
+            # Stage "rate limit": the vendor's token bucket on the namespace clock (core/ratelimit.py).
+            # An empty bucket raises the vendor's 429; otherwise the answer carries RateLimit-* headers.
+            if binding.rate_limited and namespace is not None and namespace.rate_limits.active:
+                rate_headers = namespace.rate_limits.take(binding.backend, headers, scope.get("query_string", b""),
+                                                          namespace.clock)
             raw_body = await self.limits.read_body(receive) if binding.operation.body is not None else b""
             raw_query: bytes = scope.get("query_string", b"")
             query_items = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
@@ -248,6 +255,8 @@ class Dispatcher:
         finally:
             if namespace is not None:
                 namespace.active -= 1
+        if rate_headers:  # stage "rate limit", on the way out: allowed answers say what is left
+            reply.headers = {**reply.headers, **rate_headers}
         return reply, binding
 
     def _render(self, reply: Reply, binding: Binding | None, headers: dict[str, str],

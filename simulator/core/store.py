@@ -29,6 +29,7 @@ from simulator.core.coverage import Coverage
 from simulator.core.errors import BadRequest, NotFound, TooManyRequests
 from simulator.core.journal import Journal
 from simulator.core.rand import SeededSource
+from simulator.core.ratelimit import RateLimits, RateProfile
 from simulator.core.schedule import DueQueue
 from simulator.core.signing import Signer
 from simulator.core.spec import Operation
@@ -93,6 +94,7 @@ class Namespace:
         self.token_clock = config.token_clock  # "wall" or "namespace": which clock judges JWTs here
         self.webhooks = open_sender(self.queue, self.clock.timestamp, self.journal, config)
         self.empty = False
+        self.rate_limits = RateLimits()  # off until PUT /_sim/rate-limits; a reset turns them off again
         self._states: dict[str, Any] = {}
         self.last_used = monotonic()
         self.active = 0  # requests in progress
@@ -184,6 +186,7 @@ class Namespace:
         self._states.clear()
         self.queue.clear()
         self.empty = empty
+        self.rate_limits.clear()
         self.clock = Clock(self._config.clock_start, self._config.clock_frozen)
         self.token_clock = self._config.token_clock
         self.webhooks.close()
@@ -226,6 +229,8 @@ class Registry:
         self._namespaces: dict[str, Namespace] = {}
         # vendor -> its spec's operations, for coverage reports (filled in by the app)
         self.catalog: dict[str, list[Operation]] = {}
+        # vendor -> how its rate limits find tenants and its published limit (filled in by the app)
+        self.rate_profiles: dict[str, RateProfile] = {}
 
     def get(self, name: str) -> Namespace:
         namespace = self._namespaces.get(name)
