@@ -53,6 +53,7 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
     )
     signer = Signer(hashlib.sha256(f"simulator-signing:{settings.seed}".encode()).digest())
     registry = Registry(config, {plugin.name: plugin.backend for plugin in vendors}, signer)
+    registry.rate_profiles = {plugin.name: plugin.rate_limits for plugin in vendors}
     admin_errors = AdminErrors()
     areas = [Area(ADMIN_PREFIX, admin_errors)]
     areas += [Area(prefix, plugin.errors) for plugin in vendors for prefix in plugin.prefixes]
@@ -69,7 +70,7 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
         validator = Validator(spec)
         for op_id, handler in bind(spec, plugin.handlers).items():
             router.add(Binding(spec.by_id[op_id], handler, plugin.name, plugin.errors, plugin.verifiers,
-                                   validator))
+                               validator, rate_limited=True))
     admin_spec = Spec.load(folder / "admin.yaml")
     admin_validator = Validator(admin_spec)
     owners: dict[str, str | None] = dict.fromkeys(admin_handlers.HANDLERS)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simulator import __version__
-from simulator.admin import fuzz
+from simulator.admin import fuzz, rate_limits
 from simulator.core.auth import TOKEN_CLOCKS
 from simulator.core.clock import isoformat, parse_instant, to_datetime
 from simulator.core.dispatch import Call, Reply
@@ -179,5 +179,6 @@ HANDLERS = {
     "listNamespaces": list_namespaces,
     "getNamespace": get_namespace,
     "deleteNamespace": delete_namespace,
+    **rate_limits.HANDLERS,
 }
 HANDLERS.update(fuzz.HANDLERS)  # /_sim/fuzz: response mutation

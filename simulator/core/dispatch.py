@@ -97,6 +97,7 @@ class Binding:
     verifiers: Mapping[str, Verifier]
     validator: Validator
     guarded: bool = False  # an admin operation that asks for the admin token when the server has one
+    rate_limited: bool = False  # a vendor operation: the namespace's rate limit for its vendor applies
 
 
 @dataclass(frozen=True)

@@ -83,8 +83,8 @@ class Unsupported(SimulatorError):
 
 
 class TooManyRequests(SimulatorError):
-    def __init__(self, message: str, retry_after: int = 1):
-        super().__init__(message, 429, "rate_limited", headers={"Retry-After": str(retry_after)})
+    def __init__(self, message: str, retry_after: int = 1, headers: dict[str, str] | None = None):
+        super().__init__(message, 429, "rate_limited", headers={"Retry-After": str(retry_after), **(headers or {})})
 
 
 class RequestTimeout(SimulatorError):

@@ -8,6 +8,7 @@ from typing import Any
 
 from simulator.core.dispatch import ErrorShape, Handler, Verifier
 from simulator.core.fixturerules import Record
+from simulator.core.ratelimit import RateProfile
 from simulator.core.store import BackendFactory
 
 
@@ -29,3 +30,5 @@ class VendorPlugin:
     token: Callable[[Mapping[str, Any], str | None, int | None, float], str] | None = None
     # the keys this vendor's fixtures section may hold, checked when the fixtures load
     fixture_schema: Record = field(default_factory=lambda: Record({}))
+    # how rate limits tell this vendor's tenants apart, and its published limit (PUT /_sim/rate-limits)
+    rate_limits: RateProfile = field(default_factory=RateProfile)

@@ -29,6 +29,7 @@ from simulator.core.coverage import Coverage
 from simulator.core.errors import BadRequest, NotFound, TooManyRequests
 from simulator.core.journal import Journal
 from simulator.core.rand import SeededSource
+from simulator.core.ratelimit import RateLimits, RateProfile
 from simulator.core.schedule import DueQueue
 from simulator.core.signing import Signer
 from simulator.core.spec import Operation
@@ -97,6 +98,7 @@ class Namespace:
         self.webhooks = open_sender(self.queue, self.clock.timestamp, self.journal, config)
         self.empty = False
         self.fuzz: FuzzPlan | None = None  # response mutation (PUT /_sim/fuzz); None: answers go out as built
+        self.rate_limits = RateLimits()  # off until PUT /_sim/rate-limits; a reset turns them off again
         self._states: dict[str, Any] = {}
         self.last_used = monotonic()
         self.active = 0  # requests in progress
@@ -189,6 +191,7 @@ class Namespace:
         self.queue.clear()
         self.empty = empty
         self.fuzz = None
+        self.rate_limits.clear()
         self.clock = Clock(self._config.clock_start, self._config.clock_frozen)
         self.token_clock = self._config.token_clock
         self.webhooks.close()
@@ -231,6 +234,8 @@ class Registry:
         self._namespaces: dict[str, Namespace] = {}
         # vendor -> its spec's operations, for coverage reports (filled in by the app)
         self.catalog: dict[str, list[Operation]] = {}
+        # vendor -> how its rate limits find tenants and its published limit (filled in by the app)
+        self.rate_profiles: dict[str, RateProfile] = {}
 
     def get(self, name: str) -> Namespace:
         namespace = self._namespaces.get(name)

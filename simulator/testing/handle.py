@@ -166,6 +166,25 @@ class SimulatorHandle:
             raise AssertionError(f"seeding {vendor} failed ({response.status_code}): {response.text}")
         return response.json()
 
+    def rate_limit(self, vendor: str, capacity: int | None = None, refill_per_second: float | None = None,
+                   per: str | None = None, *, preset: str | None = None) -> dict[str, Any]:
+        """Limit the vendor's calls in this namespace with a token bucket that refills on its clock.
+
+        ``capacity`` calls pass at once, then ``refill_per_second`` more per second of namespace time,
+        per tenant (default) or ``per="namespace"``; an empty bucket answers the vendor's 429 with
+        ``Retry-After``. ``preset="vendor"`` sets the vendor's published limit instead. Returns the limit.
+        """
+        wanted = {"capacity": capacity, "refill_per_second": refill_per_second, "per": per, "preset": preset}
+        body = {"vendor": vendor, **{key: value for key, value in wanted.items() if value is not None}}
+        response = self.http.put("/_sim/rate-limits", json=body)
+        if response.status_code != 200:
+            raise AssertionError(f"rate limit refused ({response.status_code}): {response.text}")
+        return next(dict(limit) for limit in response.json()["limits"] if limit["vendor"] == vendor)
+
+    def clear_rate_limits(self, vendor: str | None = None) -> None:
+        """Turn rate limits off in this namespace: every vendor's, or only ``vendor``'s."""
+        self.http.delete("/_sim/rate-limits", params={"vendor": vendor} if vendor else None).raise_for_status()
+
     def reset(self, empty: bool = False) -> None:
         """Back to the seeded baseline, or (``empty``) to tenants and credentials only."""
         self.http.post("/_sim/reset", json={"empty": empty}).raise_for_status()

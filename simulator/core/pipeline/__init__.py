@@ -1,14 +1,15 @@
 """Request handling as a list of named stages passing one typed context (:class:`Exchange`).
 
-    route → admin guard → body size → namespace → read body → validate → authenticate → handle
-    → mutate, then, however that ended: self-check → render → journal
+    route → admin guard → body size → namespace → rate limit → read body → validate → authenticate
+    → handle → mutate → rate limit headers, then, however that ended: self-check → render → journal
 
 The request stages run in order until one answers (raises a vendor-shaped error or sets the
-reply); the reply stages (mutate) then work on that reply; the answer stages always run, so every
-request is answered in its vendor's shape and journaled in its namespace. What can be refused from
-the head alone (unknown route, missing admin token, a declared body over the limit) is refused before
-the namespace stage, so such a request never creates or seeds a namespace. Add a stage by adding it
-to :attr:`Pipeline.stages` (or ``reply_stages``) where it belongs.
+reply); the reply stages (mutate, rate limit headers) then work on that reply, whichever it is; the
+answer stages always run, so every request is answered in its vendor's shape and journaled in its
+namespace. What can be refused from the head alone (unknown route, missing admin token, a declared
+body over the limit) is refused before the namespace stage, so such a request never creates or seeds
+a namespace. Add a stage by adding it to :attr:`Pipeline.stages` (or ``reply_stages``) where it
+belongs.
 Raw ASGI throughout: Request/Response objects cost more than the work on the hot path.
 """
 
@@ -31,6 +32,8 @@ from simulator.core.pipeline.stages import (
     GuardAdmin,
     Handle,
     Mutate,
+    RateLimit,
+    RateLimitHeaders,
     ReadBody,
     Route,
     Stage,
@@ -57,12 +60,13 @@ class Pipeline:
             GuardAdmin(guard),
             BodySize(limits),
             EnterNamespace(registry),
+            RateLimit(),
             ReadBody(limits),
             Validate(registry),
             Authenticate(lenient),
             Handle(),
         ]
-        self.reply_stages: list[Stage] = [Mutate()]
+        self.reply_stages: list[Stage] = [Mutate(), RateLimitHeaders()]
         self.record = Record(registry)
 
     async def __call__(self, scope: Any, receive: Any, send_message: Any) -> None:
@@ -98,8 +102,6 @@ class Pipeline:
                 await stage(exchange)
                 if exchange.reply is not None:
                     break
-            for stage in self.reply_stages:
-                await stage(exchange)
         except SimulatorError as error:
             exchange.reply = exchange.errors.render(error)
         except Exception as bug:
@@ -111,3 +113,9 @@ class Pipeline:
         finally:
             if exchange.namespace is not None:
                 exchange.namespace.active -= 1
+        try:
+            for stage in self.reply_stages:
+                await stage(exchange)
+        except Exception as bug:
+            logger.exception("unhandled error answering %s %s", exchange.method, exchange.path)
+            exchange.reply = exchange.errors.render(simulator_bug(bug))

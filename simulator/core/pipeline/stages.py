@@ -1,7 +1,7 @@
 """The request stages, in the order a request meets them.
 
-route → admin guard → body size → namespace → read body → validate → authenticate → handle, then
-the reply stages (mutate); then, for every
+route → admin guard → body size → namespace → rate limit → read body → validate → authenticate →
+handle, then the reply stages (mutate, rate limit headers); then, for every
 answer, self-check → render → journal (see :mod:`simulator.core.pipeline`). A stage raises a
 :class:`~simulator.core.errors.SimulatorError` to answer in the vendor's shape, or sets
 ``exchange.reply`` to answer with something else; either way the request stages after it are skipped.
@@ -89,6 +89,32 @@ class BodySize:
 
     async def __call__(self, exchange: Exchange) -> None:
         self.limits.check_declared_length(exchange.headers)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The vendor's token bucket on the namespace clock (core/ratelimit.py): an empty one raises the
+    vendor's 429. Off until ``PUT /_sim/rate-limits``: then one check of an empty dict."""
+
+    name: str = "rate limit"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        binding, namespace = exchange.binding, exchange.namespace
+        assert binding is not None
+        if binding.rate_limited and namespace is not None and namespace.rate_limits.active:
+            exchange.rate_headers = namespace.rate_limits.take(binding.backend, exchange.headers,
+                                                               exchange.query_string, namespace.clock)
+
+
+@dataclass(frozen=True)
+class RateLimitHeaders:
+    """On the way out, an answer the rate limit let through says what is left."""
+
+    name: str = "rate limit headers"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        if exchange.rate_headers and exchange.reply is not None:
+            exchange.reply.headers = {**exchange.reply.headers, **exchange.rate_headers}
 
 
 @dataclass(frozen=True)

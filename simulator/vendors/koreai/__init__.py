@@ -8,6 +8,7 @@ from typing import Any
 from simulator.core.auth import sign_hs256
 from simulator.core.errors import NotFound
 from simulator.core.plugin import VendorPlugin
+from simulator.core.ratelimit import RateProfile, jwt_claim
 from simulator.vendors.koreai.errors import KoreaiErrors
 from simulator.vendors.koreai.fixture_schema import SCHEMA
 from simulator.vendors.koreai.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
@@ -36,6 +37,15 @@ def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def rate_limit_tenant(headers: Mapping[str, str], _query: str) -> str | None:
+    """The app (the JWT's ``appId``) of the ``auth`` header; signed media URLs carry no credential."""
+    token = (headers.get("auth") or "").strip()
+    if not token:
+        return None
+    app_id = jwt_claim(token, "appId")
+    return f"app:{app_id}" if app_id is not None else f"token:{token}"
+
+
 PLUGIN = VendorPlugin(
     name="koreai",
     seed_path="/_sim/koreai/calls",
@@ -49,4 +59,5 @@ PLUGIN = VendorPlugin(
     credentials=credentials,
     fixture_schema=SCHEMA,
     token=token,
+    rate_limits=RateProfile(rate_limit_tenant),  # the Fetch Call Recording page publishes no limit
 )

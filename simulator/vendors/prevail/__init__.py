@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simulator.core.auth import sign_hs256
+from simulator.core.auth import bearer_token, sign_hs256
 from simulator.core.errors import NotFound
 from simulator.core.plugin import VendorPlugin
+from simulator.core.ratelimit import RateProfile, jwt_claim, query_value
 from simulator.vendors.prevail.errors import PrevailErrors
 from simulator.vendors.prevail.fixture_schema import SCHEMA
 from simulator.vendors.prevail.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
@@ -34,6 +35,20 @@ def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def rate_limit_tenant(headers: Mapping[str, str], query: str) -> str | None:
+    """The organisation (the JWT's ``slug``) of a bearer or ``jwt_payload`` query token.
+
+    Clients mint a fresh JWT per call, so the organisation, not the token, is the tenant. A token
+    whose payload cannot be read is its own tenant; a token sent only in the body counts as none
+    (rate limits are judged before the body is read).
+    """
+    token = bearer_token(headers.get("authorization")) or query_value(query, "jwt_payload")
+    if not token:
+        return None
+    slug = jwt_claim(token, "slug")
+    return f"org:{slug}" if slug is not None else f"token:{token}"
+
+
 PLUGIN = VendorPlugin(
     name="prevail",
     client_base="/api/v1",
@@ -47,4 +62,5 @@ PLUGIN = VendorPlugin(
     credentials=credentials,
     fixture_schema=SCHEMA,
     token=token,
+    rate_limits=RateProfile(rate_limit_tenant),  # Prevail publishes no limit
 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from simulator.core.auth import bearer_token
 from simulator.core.plugin import VendorPlugin
+from simulator.core.ratelimit import Limit, RateProfile
 from simulator.vendors.realtimekit.errors import RealtimeKitErrors
 from simulator.vendors.realtimekit.fixture_schema import SCHEMA
 from simulator.vendors.realtimekit.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
@@ -34,6 +36,19 @@ def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
     return tokens + keys
 
 
+def rate_limit_tenant(headers: Mapping[str, str], _query: str) -> str | None:
+    """The user: an API token (``Authorization: Bearer``), or the ``X-Auth-Email`` of a global API key."""
+    token = bearer_token(headers.get("authorization"))
+    if token:
+        return f"token:{token}"
+    email = headers.get("x-auth-email")
+    return f"email:{email.strip().lower()}" if email else None
+
+
+# Cloudflare's API allows 1,200 requests per five minutes per user: a full bucket of 1,200 refilling 4 per second.
+CLOUDFLARE_LIMIT = Limit(capacity=1200, refill_per_second=4.0, per="tenant", preset="vendor")
+CLOUDFLARE_LIMIT_SOURCE = "Cloudflare API: 1,200 requests per 5 minutes per user"
+
 PLUGIN = VendorPlugin(
     name="realtimekit",
     client_base="/client/v4",
@@ -46,4 +61,5 @@ PLUGIN = VendorPlugin(
     backend=RealtimeKitBackend,
     credentials=credentials,
     fixture_schema=SCHEMA,
+    rate_limits=RateProfile(rate_limit_tenant, CLOUDFLARE_LIMIT, CLOUDFLARE_LIMIT_SOURCE),
 )

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from simulator.core.plugin import VendorPlugin
+from simulator.core.ratelimit import RateProfile
 from simulator.vendors.vonage.errors import VonageErrors
 from simulator.vendors.vonage.fixture_schema import SCHEMA
 from simulator.vendors.vonage.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
@@ -16,6 +17,12 @@ def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"api_key": entry["api_key"], "account_id": entry["account_id"],
              "region": str(entry.get("region", "us")).lower()}
             for entry in fixtures.get("accounts", [])]
+
+
+def rate_limit_tenant(headers: Mapping[str, str], _query: str) -> str | None:
+    """The API key of ``X-Vgai-Key``: one key is one account."""
+    key = headers.get("x-vgai-key")
+    return f"key:{key}" if key else None
 
 
 PLUGIN = VendorPlugin(
@@ -30,4 +37,5 @@ PLUGIN = VendorPlugin(
     seed_path="/_sim/vonage/sessions",
     credentials=credentials,
     fixture_schema=SCHEMA,
+    rate_limits=RateProfile(rate_limit_tenant),  # the Insights page publishes no limit
 )
