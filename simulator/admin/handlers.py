@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simulator import __version__
+from simulator.admin import faults
 from simulator.core.auth import TOKEN_CLOCKS
 from simulator.core.clock import isoformat, parse_instant, to_datetime
 from simulator.core.dispatch import Call, Reply
@@ -178,4 +179,5 @@ HANDLERS = {
     "listNamespaces": list_namespaces,
     "getNamespace": get_namespace,
     "deleteNamespace": delete_namespace,
+    **faults.HANDLERS,
 }

@@ -26,6 +26,7 @@ from simulator.core.errors import (
     SimulatorError,
     Unauthorized,
 )
+from simulator.core.faulteffects import SEND_EFFECT, apply_faults, send_faulty
 from simulator.core.guard import AdminGuard
 from simulator.core.jsonlimits import excerpt
 from simulator.core.limits import RequestLimits
@@ -190,6 +191,11 @@ class Dispatcher:
             raw_headers.append((b"content-type", media_type.encode()))
         raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
         scope["sim.status"] = status
+        # Stage "faults", send side: a disconnect or slow body chosen for this call spoils the answer.
+        send_effect = scope.get(SEND_EFFECT)
+        if send_effect is not None:
+            await send_faulty(send_effect, send, status, raw_headers, b"" if method == "HEAD" else content)
+            return
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else content})
 
@@ -215,6 +221,12 @@ class Dispatcher:
                 await namespace.ready(binding.backend)
                 await namespace.catch_up()
             scope["sim.operation"] = binding
+            # Stage "faults" (core/faulteffects.py): a namespace without a plan costs this one check.
+            if namespace is not None and namespace.faults is not None:
+                injected = await apply_faults(namespace.faults, binding.backend, binding.operation.operation_id,
+                                              path, namespace.clock.timestamp(), scope, errors)
+                if injected is not None:
+                    return injected, binding
             raw_body = await self.limits.read_body(receive) if binding.operation.body is not None else b""
             raw_query: bytes = scope.get("query_string", b"")
             query_items = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
