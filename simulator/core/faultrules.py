@@ -66,7 +66,7 @@ class RuleError(ValueError):
         schema = _SCHEMAS.get(section)
         if schema is None:
             return "#/components/schemas/FaultRule"
-        prop = re.split(r"[.\[]", rest, maxsplit=1)[0] if rest else ""
+        prop = rest.split(".", 1)[0]
         return f"#/components/schemas/{schema}" + (f"/properties/{prop}" if prop and section != "effect" else "")
 
 
@@ -144,6 +144,7 @@ def parse_rule(data: Any, catalog: Catalog) -> RuleSpec:
     selected = _selected_operations(match_doc, catalog)
     pattern = _glob(match_doc)
     effect = _effect(effect_doc)
+    when = _when(when_doc)
     if isinstance(effect, StatusEffect) and not effect.undeclared:
         _check_declared(effect.status, _reachable(selected, pattern, match_doc.get("path")))
         # The glob is only judged approximately above: an operation it reaches that lacks the status
@@ -154,7 +155,7 @@ def parse_rule(data: Any, catalog: Catalog) -> RuleSpec:
         shown_match["method"] = shown_match["method"].upper()
     return RuleSpec(
         match=Match(frozenset((vendor, op.operation_id) for vendor, op in selected), pattern),
-        when=_when(when_doc), effect=effect,
+        when=when, effect=effect,
         document={"match": shown_match, "when": dict(when_doc), "effect": dict(effect_doc)},
     )
 
@@ -216,7 +217,7 @@ def _operation_ids(value: Any) -> set[str]:
         raise RuleError("match.operation", f"must be an operationId or a non-empty list of them, not {_kind(value)}")
     if len(value) > MAX_OPERATIONS:
         raise RuleError("match.operation", f"at most {MAX_OPERATIONS} operationIds")
-    return {_text(item, f"match.operation[{i}]", MAX_ID_CHARS) for i, item in enumerate(value)}
+    return {_text(item, f"match.operation.{i}", MAX_ID_CHARS) for i, item in enumerate(value)}
 
 
 def _glob(doc: dict[str, Any]) -> re.Pattern[str] | None:
@@ -255,7 +256,7 @@ def _when(doc: dict[str, Any]) -> When:
             raise RuleError("when.calls", f"must be a non-empty list of call numbers (from 1), not {_kind(raw)}")
         if len(raw) > MAX_CALLS:
             raise RuleError("when.calls", f"at most {MAX_CALLS} call numbers")
-        calls = frozenset(_count(item, f"when.calls[{i}]") for i, item in enumerate(raw))
+        calls = frozenset(_count(item, f"when.calls.{i}") for i, item in enumerate(raw))
     probability = None
     if "probability" in doc:
         probability = _number(doc["probability"], "when.probability", 0, 1)
@@ -358,8 +359,8 @@ def _latency(raw: Any) -> LatencyEffect:
     if isinstance(raw, list):
         if len(raw) != 2:
             raise RuleError(field, "a range is [low, high] in milliseconds")
-        low = _number(raw[0], f"{field}[0]", 0, MAX_LATENCY_MS)
-        high = _number(raw[1], f"{field}[1]", 0, MAX_LATENCY_MS)
+        low = _number(raw[0], f"{field}.0", 0, MAX_LATENCY_MS)
+        high = _number(raw[1], f"{field}.1", 0, MAX_LATENCY_MS)
         if low > high:
             raise RuleError(field, f"low ({low:g}) must not exceed high ({high:g})")
         return LatencyEffect(low_ms=low, high_ms=high)
