@@ -26,7 +26,8 @@ PLAN = """\
 @pytest.mark.parametrize(("text", "expected"), [
     ("effect: {status: 429}\n", "must be a list of fault rules"),
     ("- effect: {status: 429\n", "plan.yaml:2:1: "),
-    ("- match: {operation: nope}\n  effect: {status: 429}\n", "plan.yaml: [0].match.operation: unknown operationId 'nope'"),
+    ("- match: {operation: nope}\n  effect: {status: 429}\n",
+     "plan.yaml: [0].match.operation: unknown operationId 'nope'"),
     ("- effect: {latency: 1}\n- match: {vendor: realtimekit}\n  effect: {status: 503}\n",
      "plan.yaml: [1].effect.status: 503 is not declared by getSessions"),
     ("- 7\n", "plan.yaml: [0]: must be an object"),

@@ -313,7 +313,8 @@ def test_truncate_promises_the_whole_length_and_sends_half() -> None:
 def test_malformed_is_a_well_framed_answer_that_is_not_the_media_type() -> None:
     bad = _send(DisconnectEffect("malformed"))
     headers = dict(bad.messages[0]["headers"])
-    assert headers[b"content-length"] == str(len(MALFORMED)).encode() and headers[b"content-type"] == b"application/json"
+    assert headers[b"content-length"] == str(len(MALFORMED)).encode()
+    assert headers[b"content-type"] == b"application/json"
     assert bad.messages[1]["body"] == MALFORMED and not bad.transport.closed
 
 

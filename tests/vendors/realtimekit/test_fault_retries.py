@@ -1,4 +1,4 @@
-"""Clients' retry logic against a fault plan: the official Cloudflare SDK and a requests session with urllib3's Retry."""
+"""Clients' retry logic against a fault plan: the official Cloudflare SDK, and requests with urllib3's Retry."""
 
 from __future__ import annotations
 
