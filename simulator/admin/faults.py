@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulator.core.dispatch import Call, Reply
-from simulator.core.errors import BadRequest, Conflict, NotFound, Violation
+from simulator.core.errors import Conflict, NotFound, SimulatorError, Violation
 from simulator.core.faultrules import RuleError, parse_rule
 from simulator.core.faults import PlanFull
 
@@ -12,9 +12,12 @@ def add_fault(call: Call) -> Reply:
     try:
         spec = parse_rule(call.body, call.registry.catalog)
     except RuleError as error:
+        # The admin spec already refused (400) what its schema can tell; what is left is a rule that
+        # fits the schema but not the vendor specs (an operation another vendor has, an undeclared
+        # status, an empty window): a conflict, as schema-valid data must not get a 400.
         field = f"body.{error.field}" if error.field != "rule" else "body"
-        raise BadRequest(f"{field}: {error.message}", "invalid_fault_rule",
-                         [Violation(field, error.rule, error.message)]) from None
+        raise SimulatorError(f"{field}: {error.message}", 409, "fault_rule_conflict",
+                             [Violation(field, error.rule, error.message)]) from None
     try:
         rule = call.namespace.fault_plan().add(spec)
     except PlanFull as full:

@@ -60,21 +60,28 @@ def test_a_fresh_namespace_has_no_rules_and_removing_from_it_is_404(sim: Sim) ->
     assert sim.http.delete("/_sim/faults").status_code == 204
 
 
-@pytest.mark.parametrize(("rule", "field", "words"), [
-    ({"match": {"vendor": "prevail", "operation": "getSessions"}, "effect": {"status": 429}},
+@pytest.mark.parametrize(("rule", "status", "field", "words"), [
+    ({"when": {"calls": [0]}, "effect": {"status": 429}}, 400, "body.when.calls.0", ""),
+    ({"effect": {"status": 429, "latency": 3}}, 400, "body.effect", ""),
+    ({"match": {"vendor": "nobody"}, "effect": {"latency": 1}}, 400, "body.match.vendor", ""),
+    ({"effect": {"status": 200}}, 400, "body.effect", ""),
+    # Fits the schema, not the vendor specs: a conflict.
+    ({"match": {"vendor": "prevail", "operation": "getSessions"}, "effect": {"status": 429}}, 409,
      "body.match.operation", "unknown operationId 'getSessions'"),
-    ({"match": {"vendor": "realtimekit"}, "effect": {"status": 503}}, "body.effect.status",
+    ({"match": {"vendor": "realtimekit"}, "effect": {"status": 503}}, 409, "body.effect.status",
      "the matched operations declare 400, 401, 403, 404"),
-    ({"when": {"calls": [0]}, "effect": {"status": 429}}, "body.when.calls.0", ""),
-    ({"effect": {"status": 429, "latency": 3}}, "body.effect", ""),
-    ({"effect": {"latency": [9, 1]}}, "body.effect.latency", "must not exceed"),
+    ({"match": {"vendor": "vonage", "method": "POST"}, "effect": {"latency": 1}}, 409, "body.match",
+     "selects no operation"),
+    ({"effect": {"latency": [9, 1]}}, 409, "body.effect.latency", "must not exceed"),
     ({"when": {"after": "2025-02-01T00:00:00Z", "until": "2025-01-01T00:00:00Z"}, "effect": {"latency": 1}},
-     "body.when.until", "later"),
-    ({"match": {"vendor": "nobody"}, "effect": {"latency": 1}}, "body.match.vendor", ""),
+     409, "body.when.until", "later"),
+    ({"effect": {"status": 429, "headers": {"Content-Length": "5"}}}, 409, "body.effect.headers.Content-Length",
+     "set by the server"),
 ])
-def test_a_bad_rule_is_400_naming_the_field(sim: Sim, rule: dict[str, Any], field: str, words: str) -> None:
+def test_a_bad_rule_is_refused_naming_the_field(sim: Sim, rule: dict[str, Any], status: int, field: str,
+                                                words: str) -> None:
     response = sim.http.post("/_sim/faults", json=rule)
-    assert response.status_code == 400, response.text
+    assert response.status_code == status, response.text
     error = response.json()["error"]
     assert error["violations"][0]["field"] == field and words in error["message"]
     assert _rules(sim) == []

@@ -178,7 +178,7 @@ def test_a_test_can_plan_faults(pytester: pytest.Pytester) -> None:
             assert rule["id"] == "f1" and rule["fired"] == 0
             assert [api.get("/api/v1/sessions", headers=auth).status_code for _ in range(3)] == [200, 429, 200]
             assert [(r["matched"], r["fired"]) for r in simulator.faults.list()] == [(3, 1)]
-            with pytest.raises(AssertionError, match="fault rule refused .400.*getSessions"):
+            with pytest.raises(AssertionError, match="fault rule refused .409.*getSessions"):
                 simulator.faults.add(match={"vendor": "prevail", "operation": "getSessions"}, effect={"latency": 1})
             simulator.faults.add(effect={"latency": 1})
             simulator.faults.remove("f1")
