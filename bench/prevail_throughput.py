@@ -1,6 +1,6 @@
 """Throughput, start-up and memory of the simulator against a bare Starlette floor, in one run.
 
-    python bench/prevail_throughput.py [--seconds 10] [--connections 32] [--rounds 3]
+    python bench/prevail_throughput.py [--seconds 10] [--connections 32] [--rounds 3] [--faults PLAN]
 
 Needs `wrk` (Debian/Ubuntu: apt-get install wrk). Both servers run the same uvicorn, one process
 each, on loopback, pinned to core 0 with wrk on core 1 (taskset); wrk alternates between them so
@@ -71,6 +71,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--faults", type=Path, help="serve with this fault plan (e.g. bench/faults_never_match.yaml)")
     options = parser.parse_args()
 
     token = json.loads(subprocess.run([sys.executable, "-m", "simulator", "credentials", "--json"], cwd=ROOT,
@@ -80,7 +81,8 @@ def main() -> None:
 
     sim_port = free_port()
     started = time.perf_counter()
-    sim = subprocess.Popen([*_pin(0), sys.executable, "-m", "simulator", "serve", "--port", str(sim_port)],
+    plan = ["--faults", str(options.faults.resolve())] if options.faults else []
+    sim = subprocess.Popen([*_pin(0), sys.executable, "-m", "simulator", "serve", "--port", str(sim_port), *plan],
                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     sim_url = f"http://127.0.0.1:{sim_port}"
     health_s = _wait_ok(f"{sim_url}/_sim/health", {}, started)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,11 +16,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from simulator import faultplan
 from simulator import fixtures as fixtures_file
 from simulator.admin import handlers as admin_handlers
 from simulator.admin.errors import AdminErrors
 from simulator.core import heap
 from simulator.core.dispatch import Area, Binding
+from simulator.core.faultrules import RuleSpec
 from simulator.core.guard import AdminGuard
 from simulator.core.limits import RequestLimits
 from simulator.core.pipeline import Pipeline, Router
@@ -38,6 +41,12 @@ ADMIN_PREFIX = "/_sim/"
 def load_fixtures(path: Path) -> dict[str, Any]:
     """The checked fixtures; :class:`simulator.fixtures.FixturesError` (one line) when they are unusable."""
     return fixtures_file.load(path, VENDORS)
+
+
+def load_fault_plan(path: Path) -> tuple[RuleSpec, ...]:
+    """The checked rules of a ``--faults`` file; :class:`simulator.faultplan.FaultPlanError` (one line) if unusable."""
+    folder = specs_dir()
+    return faultplan.load(path, {plugin.name: Spec.load(folder / plugin.spec_file).operations for plugin in VENDORS})
 
 
 def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Pipeline:
@@ -71,6 +80,8 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
         for op_id, handler in bind(spec, plugin.handlers).items():
             router.add(Binding(spec.by_id[op_id], handler, plugin.name, plugin.errors, plugin.verifiers,
                                validator, rate_limited=True))
+    if settings.faults is not None:  # the plan every new namespace starts with, checked against the specs
+        registry.config = dataclasses.replace(config, faults=faultplan.load(settings.faults, registry.catalog))
     admin_spec = Spec.load(folder / "admin.yaml")
     admin_validator = Validator(admin_spec)
     owners: dict[str, str | None] = dict.fromkeys(admin_handlers.HANDLERS)

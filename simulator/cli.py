@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="drop namespaces (but 'default') idle this many seconds; 0 keeps them (default 0)")
     serve.add_argument("--admin-token", help="require this token on /_sim/ (but health and signed downloads); "
                        "'generate' makes one and prints it")
+    serve.add_argument("--faults", type=Path, metavar="PLAN.yaml",
+                       help="fault plan (a YAML list of rules, as POST /_sim/faults takes) for every new namespace")
     serve.add_argument("--token-clock", choices=TOKEN_CLOCKS,
                        help="clock that judges JWT exp/nbf/iat: 'wall' (default) or each namespace's clock")
 
@@ -121,7 +123,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         max_body_bytes=getattr(args, "max_body_bytes", None), max_header_bytes=getattr(args, "max_header_bytes", None),
         read_timeout=getattr(args, "read_timeout", None), max_namespaces=getattr(args, "max_namespaces", None),
         namespace_ttl=getattr(args, "namespace_ttl", None), admin_token=getattr(args, "admin_token", None),
-        token_clock=getattr(args, "token_clock", None),
+        token_clock=getattr(args, "token_clock", None), faults=getattr(args, "faults", None),
     )
 
 
@@ -257,6 +259,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from simulator.app import load_fixtures
 
         load_fixtures(settings.fixtures)  # a broken file is told before the port is taken
+        if settings.faults is not None:
+            from simulator.app import load_fault_plan
+
+            load_fault_plan(settings.faults)
         return serve(settings)
     if args.command == "report":
         return report(args)

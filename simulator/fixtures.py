@@ -48,15 +48,15 @@ def load(path: Path, vendors: Sequence[VendorPlugin]) -> dict[str, Any]:
     return data
 
 
-def parse(path: Path) -> dict[str, Any]:
-    """The file's mapping ({} for an empty file), or :class:`FixturesError`."""
+def parse(path: Path, what: str = "fixtures") -> Any:
+    """The file's value ({} for an empty file), or :class:`FixturesError`; ``what`` names the kind of file."""
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        raise FixturesError(f"{path}: cannot read the fixtures file: {error.strerror or error}") from None
+        raise FixturesError(f"{path}: cannot read the {what} file: {error.strerror or error}") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise FixturesError(f"{path}: the fixtures file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        raise FixturesError(f"{path}: the {what} file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

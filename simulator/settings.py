@@ -47,6 +47,7 @@ class Settings:
     namespace_ttl: float = 0.0  # idle seconds after which a namespace other than "default" is dropped; 0 keeps all
     admin_token: str | None = None  # when set, /_sim/ (but health and signed downloads) asks for it
     token_clock: str = "wall"  # the clock that judges JWT exp / nbf / iat unless a namespace asks otherwise
+    faults: Path | None = None  # a fault plan (YAML list of rules) put into every new namespace
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -84,7 +85,7 @@ def _convert(name: str, raw: str) -> Any:
         return float(raw)
     if kind in ("bool",):
         return raw.strip().lower() in ("1", "true", "yes", "on")
-    if name == "fixtures":
+    if name in ("fixtures", "faults"):
         return Path(raw)
     if name == "webhook_allow":
         return host_list(raw)

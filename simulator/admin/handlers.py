@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simulator import __version__
-from simulator.admin import fuzz, rate_limits
+from simulator.admin import faults, fuzz, rate_limits
 from simulator.core.auth import TOKEN_CLOCKS
 from simulator.core.clock import isoformat, parse_instant, to_datetime
 from simulator.core.dispatch import Call, Reply
@@ -180,5 +180,6 @@ HANDLERS = {
     "getNamespace": get_namespace,
     "deleteNamespace": delete_namespace,
     **rate_limits.HANDLERS,
+    **faults.HANDLERS,
 }
 HANDLERS.update(fuzz.HANDLERS)  # /_sim/fuzz: response mutation

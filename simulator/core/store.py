@@ -27,6 +27,8 @@ from simulator.core.auth import TokenTime
 from simulator.core.clock import Clock, monotonic, wall_time
 from simulator.core.coverage import Coverage
 from simulator.core.errors import BadRequest, NotFound, TooManyRequests
+from simulator.core.faultrules import RuleSpec
+from simulator.core.faults import FaultPlan
 from simulator.core.journal import Journal
 from simulator.core.rand import SeededSource
 from simulator.core.ratelimit import RateLimits, RateProfile
@@ -82,6 +84,7 @@ class StoreConfig:
     webhook_timeout: float = 5.0
     namespace_ttl: float = 0.0
     token_clock: str = "wall"
+    faults: tuple[RuleSpec, ...] = ()  # the server's fault plan (--faults), put into every new namespace
 
 
 class Namespace:
@@ -99,10 +102,21 @@ class Namespace:
         self.empty = False
         self.fuzz: FuzzPlan | None = None  # response mutation (PUT /_sim/fuzz); None: answers go out as built
         self.rate_limits = RateLimits()  # off until PUT /_sim/rate-limits; a reset turns them off again
+        # None until a rule is added: a namespace without a plan costs the dispatcher one check.
+        self.faults: FaultPlan | None = self._server_faults()
         self._states: dict[str, Any] = {}
         self.last_used = monotonic()
         self.active = 0  # requests in progress
         self._busy: asyncio.Future[Any] | None = None  # seeding or catching up: others wait
+
+    def _server_faults(self) -> FaultPlan | None:
+        return FaultPlan(self._config.seed, self._config.faults) if self._config.faults else None
+
+    def fault_plan(self) -> FaultPlan:
+        """This namespace's plan, created empty on first use."""
+        if self.faults is None:
+            self.faults = FaultPlan(self._config.seed)
+        return self.faults
 
     def token_time(self) -> TokenTime:
         """Now for JWTs (judged, or minted for webhooks): the wall clock unless this namespace asks for its own."""
@@ -194,6 +208,7 @@ class Namespace:
         self.rate_limits.clear()
         self.clock = Clock(self._config.clock_start, self._config.clock_frozen)
         self.token_clock = self._config.token_clock
+        self.faults = self._server_faults()  # rules added since are dropped; the server's plan starts over
         self.webhooks.close()
         self.webhooks = open_sender(self.queue, self.clock.timestamp, self.journal, self._config)
 

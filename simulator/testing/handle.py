@@ -127,6 +127,44 @@ class FuzzHandle:
                 if "mutation" in entry.get("detail", {}) and entry["detail"]["mutation"]["id"]]
 
 
+class FaultsHandle:
+    """The namespace's fault plan: make the simulator misbehave on purpose (see ``POST /_sim/faults``)."""
+
+    def __init__(self, http: httpx.Client):
+        self._http = http
+
+    def add(self, *, effect: dict[str, Any], match: dict[str, Any] | None = None,
+            when: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Add a rule; returns it with its ``id`` (and ``matched``/``fired`` counters at 0).
+
+        ``simulator.faults.add(match={"operation": "getSessions"}, when={"calls": [1, 2]},
+        effect={"status": 429, "retry_after": 1})``
+        """
+        rule: dict[str, Any] = {"effect": effect}
+        if match is not None:
+            rule["match"] = match
+        if when is not None:
+            rule["when"] = when
+        response = self._http.post("/_sim/faults", json=rule)
+        if response.status_code != 201:
+            raise AssertionError(f"fault rule refused ({response.status_code}): {response.text}")
+        return dict(response.json())
+
+    def list(self) -> list[dict[str, Any]]:
+        """The rules in order, each with how many calls it ``matched`` and how often it ``fired``."""
+        response = self._http.get("/_sim/faults")
+        response.raise_for_status()
+        return list(response.json()["rules"])
+
+    def remove(self, rule_id: str) -> None:
+        response = self._http.delete(f"/_sim/faults/{rule_id}")
+        if response.status_code != 204:
+            raise AssertionError(f"cannot remove fault rule {rule_id!r} ({response.status_code}): {response.text}")
+
+    def clear(self) -> None:
+        self._http.delete("/_sim/faults").raise_for_status()
+
+
 class SimulatorHandle:
     """One test's namespace. ``base_url(vendor)`` is what to give the client under test."""
 
@@ -149,6 +187,7 @@ class SimulatorHandle:
         self.clock = ClockHandle(self.http)
         self.journal = JournalHandle(self.http)
         self.fuzz = FuzzHandle(self.http)
+        self.faults = FaultsHandle(self.http)
 
     def base_url(self, vendor: str) -> str:
         if vendor not in self._client_bases:

@@ -213,3 +213,28 @@ def test_readme_fuzz_marker_example_passes_as_written(pytester: pytest.Pytester)
     [example] = [block for block in re.findall(r"```python\n(.*?)```", section, re.S) if "simulator_fuzz(" in block]
     pytester.makepyfile(test_marked=example)
     pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=5)
+def test_a_test_can_plan_faults(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_faults(simulator):
+            token = simulator.credentials["prevail"][0]["token"]
+            api = simulator.http
+            auth = {"Authorization": f"Bearer {token}"}
+            rule = simulator.faults.add(match={"operation": "listSessions"}, when={"calls": [2]},
+                                        effect={"status": 429, "retry_after": 1})
+            assert rule["id"] == "f1" and rule["fired"] == 0
+            assert [api.get("/api/v1/sessions", headers=auth).status_code for _ in range(3)] == [200, 429, 200]
+            assert [(r["matched"], r["fired"]) for r in simulator.faults.list()] == [(3, 1)]
+            with pytest.raises(AssertionError, match="fault rule refused .409.*getSessions"):
+                simulator.faults.add(match={"vendor": "prevail", "operation": "getSessions"}, effect={"latency": 1})
+            simulator.faults.add(effect={"latency": 1})
+            simulator.faults.remove("f1")
+            with pytest.raises(AssertionError, match="cannot remove fault rule 'f1'"):
+                simulator.faults.remove("f1")
+            simulator.faults.clear()
+            assert simulator.faults.list() == []
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)

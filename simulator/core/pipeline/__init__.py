@@ -1,7 +1,8 @@
 """Request handling as a list of named stages passing one typed context (:class:`Exchange`).
 
-    route → admin guard → body size → namespace → rate limit → read body → validate → authenticate
-    → handle → mutate → rate limit headers, then, however that ended: self-check → render → journal
+    route → admin guard → body size → namespace → rate limit → faults → read body → validate
+    → authenticate → handle → mutate → rate limit headers, then, however that ended: self-check
+    → render → journal
 
 The request stages run in order until one answers (raises a vendor-shaped error or sets the
 reply); the reply stages (mutate, rate limit headers) then work on that reply, whichever it is; the
@@ -29,6 +30,7 @@ from simulator.core.pipeline.stages import (
     Authenticate,
     BodySize,
     EnterNamespace,
+    Faults,
     GuardAdmin,
     Handle,
     Mutate,
@@ -61,6 +63,7 @@ class Pipeline:
             BodySize(limits),
             EnterNamespace(registry),
             RateLimit(),
+            Faults(),
             ReadBody(limits),
             Validate(registry),
             Authenticate(lenient),

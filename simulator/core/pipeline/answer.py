@@ -9,6 +9,7 @@ import orjson
 
 from simulator.core.blobs import Blob, byte_range
 from simulator.core.errors import SimulatorError
+from simulator.core.faulteffects import send_faulty
 from simulator.core.journal import Entry
 from simulator.core.jsonlimits import excerpt
 from simulator.core.pipeline.exchange import Exchange
@@ -82,9 +83,12 @@ async def send(exchange: Exchange) -> None:
     if exchange.media_type:
         raw_headers.append((b"content-type", exchange.media_type.encode()))
     raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exchange.response_headers.items()]
+    body = b"" if exchange.method == "HEAD" else exchange.content
+    if exchange.send_effect is not None:  # a fault plan's disconnect or slow body spoils the answer
+        await send_faulty(exchange.send_effect, exchange.send, exchange.status, raw_headers, body)
+        return
     await exchange.send({"type": "http.response.start", "status": exchange.status, "headers": raw_headers})
-    await exchange.send({"type": "http.response.body",
-                         "body": b"" if exchange.method == "HEAD" else exchange.content})
+    await exchange.send({"type": "http.response.body", "body": body})
 
 
 @dataclass(frozen=True)

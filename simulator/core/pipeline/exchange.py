@@ -39,6 +39,7 @@ class Exchange:
     reply: Reply | None = None  # set by the stage that answers; later request stages are skipped
     warnings: list[str] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)  # journaled: what stages did to the request or answer
+    send_effect: Any = None  # a fault plan's disconnect or slow body, applied when the answer is sent
     rate_headers: dict[str, str] | None = None  # RateLimit-* of a call the namespace's limit let through
     response_violations: list[Violation] = field(default_factory=list)
     # What was sent: filled by the render stage, read by the journal.

@@ -1,7 +1,7 @@
 """The request stages, in the order a request meets them.
 
-route → admin guard → body size → namespace → rate limit → read body → validate → authenticate →
-handle, then the reply stages (mutate, rate limit headers); then, for every
+route → admin guard → body size → namespace → rate limit → faults → read body → validate →
+authenticate → handle, then the reply stages (mutate, rate limit headers); then, for every
 answer, self-check → render → journal (see :mod:`simulator.core.pipeline`). A stage raises a
 :class:`~simulator.core.errors.SimulatorError` to answer in the vendor's shape, or sets
 ``exchange.reply`` to answer with something else; either way the request stages after it are skipped.
@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from simulator.core.clock import monotonic
 from simulator.core.dispatch import Call
 from simulator.core.errors import InvalidRequest, SimulatorError, Unauthorized
+from simulator.core.faulteffects import apply_faults
 from simulator.core.fuzz import mutate_reply
 from simulator.core.guard import AdminGuard
 from simulator.core.limits import RequestLimits
@@ -115,6 +116,25 @@ class RateLimitHeaders:
     async def __call__(self, exchange: Exchange) -> None:
         if exchange.rate_headers and exchange.reply is not None:
             exchange.reply.headers = {**exchange.reply.headers, **exchange.rate_headers}
+
+
+@dataclass(frozen=True)
+class Faults:
+    """The namespace's fault plan (core/faults.py): latency, an answer in place of the handler's, or a
+    disconnect or slow body for the send path. A namespace without a plan costs this one check."""
+
+    name: str = "faults"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        binding, namespace = exchange.binding, exchange.namespace
+        assert binding is not None
+        if namespace is None or namespace.faults is None:
+            return
+        applied = await apply_faults(namespace.faults, binding.backend, binding.operation.operation_id,
+                                     exchange.path, namespace.clock.timestamp(), exchange.warnings, exchange.errors)
+        exchange.send_effect = applied.send_effect
+        if applied.reply is not None:
+            exchange.reply = applied.reply
 
 
 @dataclass(frozen=True)
