@@ -31,8 +31,8 @@ from simulator.core.faultrules import (
     StatusEffect,
     When,
 )
-from simulator.core.webhookrules import WebhookEffect
 from simulator.core.rand import SeededSource
+from simulator.core.webhookrules import WebhookEffect
 
 MAX_RULES = 100  # per namespace
 
