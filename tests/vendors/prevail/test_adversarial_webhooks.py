@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import jwt
 import orjson
 import pytest
 
+from simulator.app import load_fault_plan
+from simulator.core.webhookrules import WebhookEffect
+from simulator.faultplan import FaultPlanError
 from simulator.testing.server import ThreadedServer
 from tests.support import Sim, WebhookReceiver
 from tests.vendors.prevail.helpers import new_request
@@ -163,3 +167,17 @@ def test_misfit_webhook_rules_are_refused_naming_the_field(sim: Sim, rule: dict[
     assert response.status_code == status, response.text
     assert any(v["field"].startswith(field) for v in response.json()["error"]["violations"]), response.text
     assert sim.http.get("/_sim/faults").json()["rules"] == []
+
+
+def test_a_plan_file_may_hold_webhook_rules(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("- match: {vendor: prevail, webhook: session_scheduled}\n"
+                    "  when: {calls: [1]}\n"
+                    "  effect: {webhook: duplicate, times: 2}\n", encoding="utf-8")
+    [rule] = load_fault_plan(plan)
+    assert rule.match.webhooks == {("prevail", "session_scheduled")}
+    assert rule.effect == WebhookEffect("duplicate", copies=2)
+    plan.write_text("- match: {vendor: vonage, webhook: session_scheduled}\n  effect: {webhook: expired}\n",
+                    encoding="utf-8")
+    with pytest.raises(FaultPlanError, match=r"\[0\]\.match\.webhook: unknown webhook 'session_scheduled' of vendor"):
+        load_fault_plan(plan)
