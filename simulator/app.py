@@ -46,7 +46,13 @@ def load_fixtures(path: Path) -> dict[str, Any]:
 def load_fault_plan(path: Path) -> tuple[RuleSpec, ...]:
     """The checked rules of a ``--faults`` file; :class:`simulator.faultplan.FaultPlanError` (one line) if unusable."""
     folder = specs_dir()
-    return faultplan.load(path, {plugin.name: Spec.load(folder / plugin.spec_file).operations for plugin in VENDORS})
+    return faultplan.load(path, {plugin.name: Spec.load(folder / plugin.spec_file).operations for plugin in VENDORS},
+                          declared_webhooks(VENDORS))
+
+
+def declared_webhooks(vendors: tuple[VendorPlugin, ...]) -> dict[str, tuple[str, ...]]:
+    """vendor -> the names of the webhooks it sends, which fault rules may match."""
+    return {plugin.name: tuple(plugin.webhooks) for plugin in vendors}
 
 
 def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Pipeline:
@@ -59,10 +65,12 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
         webhook_policy=settings.webhook_policy, webhook_allow=settings.webhook_allow,
         webhook_concurrency=settings.webhook_concurrency, webhook_timeout=settings.webhook_timeout,
         namespace_ttl=settings.namespace_ttl, token_clock=settings.token_clock,
+        webhook_builders={plugin.name: plugin.webhooks for plugin in vendors},
     )
     signer = Signer(hashlib.sha256(f"simulator-signing:{settings.seed}".encode()).digest())
     registry = Registry(config, {plugin.name: plugin.backend for plugin in vendors}, signer)
     registry.rate_profiles = {plugin.name: plugin.rate_limits for plugin in vendors}
+    registry.webhooks = declared_webhooks(vendors)
     admin_errors = AdminErrors()
     areas = [Area(ADMIN_PREFIX, admin_errors)]
     areas += [Area(prefix, plugin.errors) for plugin in vendors for prefix in plugin.prefixes]
@@ -81,7 +89,8 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
             router.add(Binding(spec.by_id[op_id], handler, plugin.name, plugin.errors, plugin.verifiers,
                                validator, rate_limited=True))
     if settings.faults is not None:  # the plan every new namespace starts with, checked against the specs
-        registry.config = dataclasses.replace(config, faults=faultplan.load(settings.faults, registry.catalog))
+        registry.config = dataclasses.replace(config, faults=faultplan.load(settings.faults, registry.catalog,
+                                                                                 registry.webhooks))
     admin_spec = Spec.load(folder / "admin.yaml")
     admin_validator = Validator(admin_spec)
     owners: dict[str, str | None] = dict.fromkeys(admin_handlers.HANDLERS)

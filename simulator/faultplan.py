@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulator.core.faultrules import Catalog, RuleError, RuleSpec, parse_rule
+from simulator.core.faultrules import Catalog, RuleError, RuleSpec, Webhooks, parse_rule
 from simulator.core.faults import MAX_RULES
 from simulator.fixtures import FixturesError, parse
 
@@ -18,7 +18,7 @@ class FaultPlanError(FixturesError):
     """A plan file that cannot be used; the message is one line naming the file and the problem."""
 
 
-def load(path: Path, catalog: Catalog) -> tuple[RuleSpec, ...]:
+def load(path: Path, catalog: Catalog, webhooks: Webhooks | None = None) -> tuple[RuleSpec, ...]:
     try:
         data = parse(path, what="fault plan")
     except FixturesError as error:
@@ -32,7 +32,7 @@ def load(path: Path, catalog: Catalog) -> tuple[RuleSpec, ...]:
     rules = []
     for index, item in enumerate(data):
         try:
-            rules.append(parse_rule(item, catalog))
+            rules.append(parse_rule(item, catalog, webhooks))
         except RuleError as error:
             where = f"[{index}]" if error.field == "rule" else f"[{index}].{error.field}"
             raise FaultPlanError(f"{path}: {where}: {error.message}") from None

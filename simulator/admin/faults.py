@@ -10,7 +10,7 @@ from simulator.core.faults import PlanFull
 
 def add_fault(call: Call) -> Reply:
     try:
-        spec = parse_rule(call.body, call.registry.catalog)
+        spec = parse_rule(call.body, call.registry.catalog, call.registry.webhooks)
     except RuleError as error:
         # The admin spec already refused (400) what its schema can tell; what is left is a rule that
         # fits the schema but not the vendor specs (an operation another vendor has, an undeclared

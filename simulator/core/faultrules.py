@@ -7,7 +7,8 @@ checks do not rely on the admin spec's validation, because a plan file never pas
 
 Matching is decided here once: the operations a rule may hit are computed from the spec catalog as a
 set of ``(vendor, operationId)`` pairs, so a call is matched with one set lookup (and the path glob,
-when there is one).
+when there is one). A rule naming a ``webhook`` selects ``(vendor, webhook)`` pairs and acts on deliveries
+only (:mod:`simulator.core.webhookrules`); a rule for calls never matches a delivery.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,10 +24,11 @@ import orjson
 
 from simulator.core.clock import parse_instant
 from simulator.core.spec import Operation
+from simulator.core.webhookrules import WebhookEffect, WebhookRuleError, parse_webhook_effect, webhook_targets
 
 METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH")
 DISCONNECTS = ("reset", "empty", "truncate", "malformed")
-EFFECTS = ("status", "latency", "disconnect", "slow_body")
+EFFECTS = ("status", "latency", "disconnect", "slow_body", "webhook")
 STATUS_EXTRAS = ("retry_after", "headers", "body", "undeclared")
 MAX_OPERATIONS = 100  # operationIds in one match
 MAX_ID_CHARS = 128
@@ -49,6 +51,7 @@ _PARAM = re.compile(r"\{[^}/]+\}")
 _SCHEMAS = {"match": "FaultMatch", "when": "FaultWhen", "effect": "FaultEffect"}
 
 Catalog = Mapping[str, Sequence[Operation]]  # vendor -> the operations of its spec
+Webhooks = Mapping[str, Collection[str]]  # vendor -> the webhooks it declares
 
 
 class RuleError(ValueError):
@@ -74,6 +77,7 @@ class RuleError(ValueError):
 class Match:
     operations: frozenset[tuple[str, str]]  # (vendor, operationId) the rule may hit
     path: re.Pattern[str] | None  # the glob, compiled; None matches every path
+    webhooks: frozenset[tuple[str, str]] = frozenset()  # (vendor, webhook) the rule may hit; none for calls
 
     def selects(self, vendor: str, operation_id: str, path: str) -> bool:
         return (vendor, operation_id) in self.operations and (self.path is None or self.path.match(path) is not None)
@@ -120,7 +124,7 @@ class SlowBodyEffect:
     ms: float
 
 
-Effect = StatusEffect | LatencyEffect | DisconnectEffect | SlowBodyEffect
+Effect = StatusEffect | LatencyEffect | DisconnectEffect | SlowBodyEffect | WebhookEffect
 
 
 @dataclass(frozen=True)
@@ -131,8 +135,8 @@ class RuleSpec:
     document: dict[str, Any]  # the rule as it is shown back: {"match", "when", "effect"}
 
 
-def parse_rule(data: Any, catalog: Catalog) -> RuleSpec:
-    """The checked rule, or :class:`RuleError` naming the first problem."""
+def parse_rule(data: Any, catalog: Catalog, webhooks: Webhooks | None = None) -> RuleSpec:
+    """The checked rule, or :class:`RuleError` naming the first problem. ``webhooks``: what vendors declare."""
     if not isinstance(data, dict):
         raise RuleError("rule", f"must be an object with match, when and effect, not {_kind(data)}")
     _only(data, ("match", "when", "effect"), "rule")
@@ -141,6 +145,11 @@ def parse_rule(data: Any, catalog: Catalog) -> RuleSpec:
     match_doc = _object(data.get("match", {}), "match")
     when_doc = _object(data.get("when", {}), "when")
     effect_doc = _object(data["effect"], "effect")
+    if "webhook" in match_doc or "webhook" in effect_doc:
+        try:
+            return _webhook_rule(match_doc, when_doc, effect_doc, catalog, webhooks or {})
+        except WebhookRuleError as error:
+            raise RuleError(error.field, error.message) from None
     selected = _selected_operations(match_doc, catalog)
     pattern = _glob(match_doc)
     effect = _effect(effect_doc)
@@ -160,6 +169,16 @@ def parse_rule(data: Any, catalog: Catalog) -> RuleSpec:
     )
 
 
+def _webhook_rule(match_doc: dict[str, Any], when_doc: dict[str, Any], effect_doc: dict[str, Any],
+                  catalog: Catalog, webhooks: Webhooks) -> RuleSpec:
+    """A rule acting on deliveries: match.webhook and a webhook effect, always together."""
+    _only(match_doc, ("vendor", "webhook", "operation", "method", "path"), "match")
+    vendors = [_vendor(match_doc, catalog)] if "vendor" in match_doc else list(catalog)
+    targets = webhook_targets(match_doc, effect_doc, vendors, webhooks)
+    return RuleSpec(match=Match(frozenset(), None, targets), when=_when(when_doc), effect=_effect(effect_doc),
+                    document={"match": dict(match_doc), "when": dict(when_doc), "effect": dict(effect_doc)})
+
+
 # --- match --------------------------------------------------------------------------------------
 
 
@@ -167,10 +186,7 @@ def _selected_operations(doc: dict[str, Any], catalog: Catalog) -> list[tuple[st
     _only(doc, ("vendor", "operation", "method", "path"), "match")
     vendors = list(catalog)
     if "vendor" in doc:
-        vendor = _text(doc["vendor"], "match.vendor", MAX_ID_CHARS)
-        if vendor not in catalog:
-            raise RuleError("match.vendor", f"unknown vendor {vendor!r}; known: {', '.join(vendors)}")
-        vendors = [vendor]
+        vendors = [_vendor(doc, catalog)]
     candidates = [(vendor, op) for vendor in vendors for op in catalog[vendor]]
     if "operation" in doc:
         wanted = _operation_ids(doc["operation"])
@@ -188,6 +204,13 @@ def _selected_operations(doc: dict[str, Any], catalog: Catalog) -> list[tuple[st
     if not candidates:
         raise RuleError("match", "selects no operation (check vendor, operation and method together)")
     return candidates
+
+
+def _vendor(doc: dict[str, Any], catalog: Catalog) -> str:
+    vendor = _text(doc["vendor"], "match.vendor", MAX_ID_CHARS)
+    if vendor not in catalog:
+        raise RuleError("match.vendor", f"unknown vendor {vendor!r}; known: {', '.join(catalog)}")
+    return vendor
 
 
 def _reachable(candidates: list[tuple[str, Operation]], pattern: re.Pattern[str] | None,
@@ -298,10 +321,12 @@ def _effect(doc: dict[str, Any]) -> Effect:
                                   + (f" (got {', '.join(kinds)})" if kinds else ""))
     kind = kinds[0]
     extras = [name for name in doc if name != kind]
-    if kind != "status" and extras:
+    if kind not in ("status", "webhook") and extras:
         raise RuleError(f"effect.{extras[0]}", f"goes with a status effect only, not with {kind}")
     if kind == "status":
         return _status(doc)
+    if kind == "webhook":  # only in a webhook rule, whose parsing turns WebhookRuleError into RuleError
+        return parse_webhook_effect(doc)
     if kind == "latency":
         return _latency(doc["latency"])
     if kind == "disconnect":

@@ -5,6 +5,9 @@ Rules are tried in the order they were added, and every rule counts every call i
 the first rule that fires with another effect (status, disconnect, slow body) decides the answer, and
 later rules whose ``when`` also held are not counted as fired (a ``times`` cap is not spent on them).
 
+Webhook rules are tried the same way for each delivery a vendor posts (:meth:`FaultPlan.decide_webhook`):
+each counts the deliveries it matches, and the first that fires decides what is done to the delivery.
+
 Probabilities and random delays are drawn from a source seeded by the server seed and the rule's id,
 never from the namespace, so the same seed and plan give the same sequence in two fresh namespaces.
 A probability is drawn on every matching call, whether or not the rule's other conditions hold, so
@@ -29,6 +32,7 @@ from simulator.core.faultrules import (
     When,
 )
 from simulator.core.rand import SeededSource
+from simulator.core.webhookrules import WebhookEffect
 
 MAX_RULES = 100  # per namespace
 
@@ -133,6 +137,19 @@ class FaultPlan:
         return decision
 
 
+    def decide_webhook(self, vendor: str, webhook: str, now: float) -> Rule | None:
+        """Count a delivery of ``webhook`` against every rule that matches it; the first that fires, or None."""
+        chosen: Rule | None = None
+        for rule in self._rules:
+            if (vendor, webhook) not in rule.spec.match.webhooks:
+                continue
+            rule.matched += 1
+            if rule.holds(rule.spec.when, now) and chosen is None:  # holds() first: its draw is always made
+                rule.fired += 1
+                chosen = rule
+        return chosen
+
+
 def draw_latency(effect: LatencyEffect, source: SeededSource) -> float:
     """Seconds to wait: fixed, uniform in [low, high], or lognormal around the median; at most a minute."""
     if effect.fixed_ms is not None:
@@ -154,4 +171,6 @@ def describe(effect: Effect) -> str:
         return f"disconnect {effect.mode}"
     if isinstance(effect, SlowBodyEffect):
         return f"slow body in {effect.chunks} chunks over {effect.ms:g} ms"
+    if isinstance(effect, WebhookEffect):
+        return effect.describe()
     return "latency"

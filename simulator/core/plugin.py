@@ -10,6 +10,7 @@ from simulator.core.dispatch import ErrorShape, Handler, Verifier
 from simulator.core.fixturerules import Record
 from simulator.core.ratelimit import RateProfile
 from simulator.core.store import BackendFactory
+from simulator.core.webhook_faults import Builder
 
 
 @dataclass(frozen=True)
@@ -32,3 +33,5 @@ class VendorPlugin:
     fixture_schema: Record = field(default_factory=lambda: Record({}))
     # how rate limits tell this vendor's tenants apart, and its published limit (PUT /_sim/rate-limits)
     rate_limits: RateProfile = field(default_factory=RateProfile)
+    # the webhooks this vendor sends (names fault rules match), each with what builds its signed body at send time
+    webhooks: Mapping[str, Builder] = field(default_factory=dict)

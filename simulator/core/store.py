@@ -18,7 +18,7 @@ import copy
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from simulator.core.ratelimit import RateLimits, RateProfile
 from simulator.core.schedule import DueQueue
 from simulator.core.signing import Signer
 from simulator.core.spec import Operation
+from simulator.core.webhook_faults import Builder
 from simulator.core.webhooks import WebhookSender, open_sender
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class StoreConfig:
     namespace_ttl: float = 0.0
     token_clock: str = "wall"
     faults: tuple[RuleSpec, ...] = ()  # the server's fault plan (--faults), put into every new namespace
+    # vendor -> webhook -> what builds a signed delivery's body at send time (VendorPlugin.webhooks)
+    webhook_builders: Mapping[str, Mapping[str, Builder]] = field(default_factory=dict)
 
 
 class Namespace:
@@ -98,7 +101,7 @@ class Namespace:
         self.queue = DueQueue()
         self.clock = Clock(config.clock_start, config.clock_frozen)
         self.token_clock = config.token_clock  # "wall" or "namespace": which clock judges JWTs here
-        self.webhooks = open_sender(self.queue, self.clock.timestamp, self.journal, config)
+        self.webhooks = self._open_sender()
         self.empty = False
         self.fuzz: FuzzPlan | None = None  # response mutation (PUT /_sim/fuzz); None: answers go out as built
         self.rate_limits = RateLimits()  # off until PUT /_sim/rate-limits; a reset turns them off again
@@ -108,6 +111,14 @@ class Namespace:
         self.last_used = monotonic()
         self.active = 0  # requests in progress
         self._busy: asyncio.Future[Any] | None = None  # seeding or catching up: others wait
+
+    def _open_sender(self) -> WebhookSender:
+        # The plan and the token clock are looked up per delivery: a reset or PUT /_sim/clock changes them.
+        return open_sender(self.queue, self.clock_now, self.journal, self._config,
+                           plan=lambda: self.faults, token_now=lambda: self.token_time().now)
+
+    def clock_now(self) -> float:
+        return self.clock.timestamp()
 
     def _server_faults(self) -> FaultPlan | None:
         return FaultPlan(self._config.seed, self._config.faults) if self._config.faults else None
@@ -210,7 +221,7 @@ class Namespace:
         self.token_clock = self._config.token_clock
         self.faults = self._server_faults()  # rules added since are dropped; the server's plan starts over
         self.webhooks.close()
-        self.webhooks = open_sender(self.queue, self.clock.timestamp, self.journal, self._config)
+        self.webhooks = self._open_sender()
 
     def close(self) -> None:
         """Forget this namespace for good (deleted or evicted): nothing more is sent, nothing kept.
@@ -251,6 +262,8 @@ class Registry:
         self.catalog: dict[str, list[Operation]] = {}
         # vendor -> how its rate limits find tenants and its published limit (filled in by the app)
         self.rate_profiles: dict[str, RateProfile] = {}
+        # vendor -> the webhooks it declares, which fault rules may match (filled in by the app)
+        self.webhooks: dict[str, tuple[str, ...]] = {}
 
     def get(self, name: str) -> Namespace:
         namespace = self._namespaces.get(name)

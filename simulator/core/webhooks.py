@@ -13,6 +13,13 @@ a refused one is journaled as blocked and not retried. A failed attempt is journ
 and a short reason, never the answer's body) and retried after 1, 2, 4, 8 and 16 seconds of
 namespace time, each stretched by a seeded jitter of up to 25% (:func:`retry_delay`) so that
 deliveries that failed together do not all come due again together: six attempts in all.
+
+A delivery's body is built when each attempt is sent: plain JSON payloads as they are, signed ones
+(:class:`~simulator.core.webhook_faults.SignedClaims`) by the builder the vendor registered for the
+webhook, so a token's ``iat``/``exp`` are those of the attempt, retries included. The namespace's
+fault plan is asked about each delivery when it is posted (:meth:`FaultPlan.decide_webhook`); what
+the firing rule does to it (duplicate, reorder, delay, tamper) is applied here and journaled with
+every attempt as ``detail.fault``.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import heapq
 import itertools
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -30,10 +37,13 @@ import orjson
 
 from simulator.core import webhook_transport
 from simulator.core.clock import monotonic
+from simulator.core.faults import FaultPlan
 from simulator.core.journal import Entry, Journal
 from simulator.core.rand import SeededSource
 from simulator.core.schedule import DueQueue
+from simulator.core.webhook_faults import AppliedFault, Builder, Holds, SignedClaims
 from simulator.core.webhook_guard import Refused, Resolver, Rules, parse_target, resolve, system_resolver
+from simulator.core.webhookrules import WebhookEffect, webhook_name
 
 RETRY_DELAYS = (1, 2, 4, 8, 16)  # seconds of namespace time before attempts 2 to 6
 JITTER = 0.25  # a retry waits its delay times 1 + [0, JITTER)
@@ -48,14 +58,24 @@ HEADERS = [("Content-Type", "application/json")]
 class Delivery:
     id: int  # per namespace, in the order deliveries were posted
     url: str
-    body: bytes
+    payload: Any  # JSON data, or SignedClaims built by the vendor's builder at send time
     vendor: str
-    event: str
+    event: str  # "NAME" or "NAME:SUBJECT"; NAME is the webhook the vendor declares
     attempt: int = 1
     due: float = 0.0
+    fault: AppliedFault | None = None  # what a fault rule does to this delivery
+    copy: int = 0  # a duplicate's number (1, 2, ...); 0 for the delivery itself
 
     def label(self) -> str:
         return f"webhook {self.event} -> {self.url[:URL_CHARS]} (attempt {self.attempt})"
+
+    @property
+    def webhook(self) -> tuple[str, str]:
+        return self.vendor, webhook_name(self.event)
+
+    @property
+    def effect(self) -> WebhookEffect | None:
+        return self.fault.effect if self.fault is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +98,8 @@ class WebhookConfig(Protocol):
     def webhook_concurrency(self) -> int: ...
     @property
     def webhook_timeout(self) -> float: ...
+    @property
+    def webhook_builders(self) -> Mapping[str, Mapping[str, Builder]]: ...  # vendor -> webhook -> builder
 
 
 def retry_delay(seed: int, delivery_id: int, attempt: int) -> float:
@@ -112,7 +134,9 @@ class WebhookSender:
 
     def __init__(self, queue: DueQueue, clock_now: Callable[[], float], journal: Journal, *, seed: int = 1,
                  policy: str = "any", allow: tuple[str, ...] = (), concurrency: int = 16, timeout: float = 5.0,
-                 resolver: Resolver = system_resolver, max_pending: int = MAX_PENDING):
+                 resolver: Resolver = system_resolver, max_pending: int = MAX_PENDING,
+                 builders: Mapping[str, Mapping[str, Builder]] | None = None,
+                 plan: Callable[[], FaultPlan | None] = lambda: None, token_now: Callable[[], float] | None = None):
         self._queue = queue
         self._now = clock_now
         self._journal = journal
@@ -129,19 +153,39 @@ class WebhookSender:
         self._sending = 0
         self._workers: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._builders = builders or {}
+        self._plan = plan  # the namespace's fault plan, looked up per delivery (a reset replaces it)
+        self._token_now = token_now or clock_now  # now for the tokens signed bodies carry
+        self._holds: Holds[Delivery] = Holds()  # deliveries a reorder rule held back
         queue.attach(self)
 
     @property
     def pending_count(self) -> int:
-        return len(self._scheduled) + len(self._ready) + self._sending
+        return len(self._scheduled) + len(self._ready) + self._sending + len(self._holds)
 
     def post(self, url: str, payload: Any, vendor: str, event: str) -> None:
-        """Schedule a delivery due now; it starts on the next drain of the namespace queue."""
-        delivery = Delivery(next(self._ids), url, orjson.dumps(payload), vendor, event, due=self._now())
+        """Schedule a delivery due now; it starts on the next drain of the namespace queue.
+
+        ``payload`` is JSON data, or :class:`SignedClaims` for a webhook the vendor registered a builder for.
+        """
+        now = self._now()
+        delivery = Delivery(next(self._ids), url, payload, vendor, event, due=now)
+        plan = self._plan()
+        rule = plan.decide_webhook(vendor, webhook_name(event), now) if plan is not None else None
+        if rule is not None:
+            assert isinstance(rule.spec.effect, WebhookEffect)
+            delivery = replace(delivery, fault=AppliedFault(rule.id, rule.spec.effect, rule.spec.document["effect"]))
         if self.pending_count >= self._max_pending:
             self._record(delivery, Outcome(error=f"dropped: {self._max_pending} deliveries already wait in this "
                                                  "namespace"), 0.0, {"dropped": True})
             return
+        effect = delivery.effect
+        if effect is not None and effect.kind == "reorder":
+            self._holds.hold(delivery.webhook, delivery.id, delivery, now + effect.hold)
+            return
+        self._holds.follow(delivery.webhook, delivery.id)  # what was held goes out after this one
+        if effect is not None and effect.kind == "delay":
+            delivery = replace(delivery, due=now + effect.delay)
         self._schedule(delivery)
 
     def _schedule(self, delivery: Delivery) -> None:
@@ -153,13 +197,18 @@ class WebhookSender:
         while self._scheduled and self._scheduled[0][0] <= now:
             self._ready.append(heapq.heappop(self._scheduled)[2])
             moved += 1
+        if self._holds:  # held back by reorder, and no later delivery came in time: they go out anyway
+            released = self._holds.expired(now)
+            self._ready.extend(released)
+            moved += len(released)
         if self._ready:
             self._spawn()
         return moved
 
     def pending(self) -> list[tuple[float, str]]:
         waiting = [delivery for _, _, delivery in sorted(self._scheduled)] + list(self._ready)
-        return [(delivery.due, delivery.label()) for delivery in waiting]
+        held = [(deadline, f"{delivery.label()}, held back (reorder)") for deadline, delivery in self._holds.pending()]
+        return [(delivery.due, delivery.label()) for delivery in waiting] + held
 
     def _spawn(self) -> None:
         try:
@@ -175,22 +224,46 @@ class WebhookSender:
         limiter = _server_limiter()
         while self._ready and not self._closed:
             delivery = self._ready.popleft()
-            self._sending += 1
-            started = monotonic()
             try:
-                async with limiter:
-                    started = monotonic()
-                    outcome = await self._attempt(delivery)
-            finally:
-                self._sending -= 1
-            self._finish(delivery, outcome, monotonic() - started)
+                body = self._body(delivery)
+            except Exception as error:  # a payload its builder cannot sign fails the attempt, never the worker
+                self._finish(delivery, Outcome(error=_short(error)), 0.0)
+                continue
+            for sent in [delivery, *self._copies(delivery)]:  # duplicates go out right after, same bytes
+                if self._closed:
+                    break
+                self._sending += 1
+                started = monotonic()
+                try:
+                    async with limiter:
+                        started = monotonic()
+                        outcome = await self._attempt(sent, body)
+                finally:
+                    self._sending -= 1
+                self._finish(sent, outcome, monotonic() - started)
 
-    async def _attempt(self, delivery: Delivery) -> Outcome:
+    def _body(self, delivery: Delivery) -> bytes:
+        if not isinstance(delivery.payload, SignedClaims):
+            return orjson.dumps(delivery.payload)
+        vendor, name = delivery.webhook
+        build = self._builders.get(vendor, {}).get(name)
+        if build is None:
+            raise LookupError(f"{vendor} declares no signed webhook {name!r}")
+        effect = delivery.effect
+        return build(delivery.payload, effect.tamper if effect is not None else None, self._token_now())
+
+    def _copies(self, delivery: Delivery) -> list[Delivery]:
+        effect = delivery.effect
+        if effect is None or effect.kind != "duplicate" or delivery.attempt != 1 or delivery.copy:
+            return []
+        return [replace(delivery, id=next(self._ids), copy=number) for number in range(1, effect.copies + 1)]
+
+    async def _attempt(self, delivery: Delivery, body: bytes) -> Outcome:
         try:
             target = parse_target(delivery.url)
             async with asyncio.timeout(self.timeout):
                 addresses = await resolve(target, self.rules, self._resolver)
-                return Outcome(status=await webhook_transport.post(addresses, target, delivery.body, HEADERS))
+                return Outcome(status=await webhook_transport.post(addresses, target, body, HEADERS))
         except Refused as refused:
             return Outcome(error=f"blocked: {refused}"[:REASON_CHARS], blocked=True)
         except TimeoutError:  # before OSError: it is one
@@ -208,6 +281,11 @@ class WebhookSender:
             extra["next_attempt_at"] = retry_at
             self._schedule(replace(delivery, attempt=delivery.attempt + 1, due=retry_at))
         self._record(delivery, outcome, seconds, extra)
+        if delivery.attempt == 1 and not delivery.copy and self._holds and not self._closed:
+            followers = self._holds.sent(delivery.id)  # held by reorder until this one was sent
+            if followers:
+                self._ready.extend(followers)
+                self._spawn()
 
     def _record(self, delivery: Delivery, outcome: Outcome, seconds: float, extra: dict[str, Any]) -> None:
         url = delivery.url[:URL_CHARS]
@@ -215,6 +293,10 @@ class WebhookSender:
                                   "delivered": 200 <= outcome.status < 300, **extra}
         if outcome.error:
             detail["error"] = outcome.error
+        if delivery.fault is not None:
+            detail["fault"] = delivery.fault.journal()
+        if delivery.copy:
+            detail["copy"] = delivery.copy
         self._journal.append(Entry(
             seq=self._journal.next_seq(), at=self._now(), kind="webhook", method="POST", path=url,
             status=outcome.status, latency_ms=round(seconds * 1000, 3), vendor=delivery.vendor, detail=detail,
@@ -226,6 +308,7 @@ class WebhookSender:
         self._queue.detach(self)
         self._scheduled.clear()
         self._ready.clear()
+        self._holds.clear()
         for task in list(self._workers):
             task.cancel()
 
@@ -235,9 +318,11 @@ class WebhookSender:
             await asyncio.gather(*list(self._workers), return_exceptions=True)
 
 
-def open_sender(queue: DueQueue, clock_now: Callable[[], float], journal: Journal,
-                config: WebhookConfig) -> WebhookSender:
-    """The sender of one namespace, with the server's webhook settings."""
+def open_sender(queue: DueQueue, clock_now: Callable[[], float], journal: Journal, config: WebhookConfig,
+                plan: Callable[[], FaultPlan | None] = lambda: None,
+                token_now: Callable[[], float] | None = None) -> WebhookSender:
+    """The sender of one namespace, with the server's webhook settings, its fault plan and token clock."""
     return WebhookSender(queue, clock_now, journal, seed=config.seed, policy=config.webhook_policy,
                          allow=config.webhook_allow, concurrency=config.webhook_concurrency,
-                         timeout=config.webhook_timeout)
+                         timeout=config.webhook_timeout, builders=config.webhook_builders, plan=plan,
+                         token_now=token_now)

@@ -138,7 +138,9 @@ class FaultsHandle:
         """Add a rule; returns it with its ``id`` (and ``matched``/``fired`` counters at 0).
 
         ``simulator.faults.add(match={"operation": "getSessions"}, when={"calls": [1, 2]},
-        effect={"status": 429, "retry_after": 1})``
+        effect={"status": 429, "retry_after": 1})``; for webhook deliveries,
+        ``simulator.faults.add(match={"vendor": "prevail", "webhook": "session_scheduled"},
+        effect={"webhook": "bad_signature"})``
         """
         rule: dict[str, Any] = {"effect": effect}
         if match is not None:

@@ -9,6 +9,7 @@ from simulator.core.auth import bearer_token, sign_hs256
 from simulator.core.errors import NotFound
 from simulator.core.plugin import VendorPlugin
 from simulator.core.ratelimit import RateProfile, jwt_claim, query_value
+from simulator.vendors.prevail import postback
 from simulator.vendors.prevail.errors import PrevailErrors
 from simulator.vendors.prevail.fixture_schema import SCHEMA
 from simulator.vendors.prevail.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
@@ -63,4 +64,5 @@ PLUGIN = VendorPlugin(
     fixture_schema=SCHEMA,
     token=token,
     rate_limits=RateProfile(rate_limit_tenant),  # Prevail publishes no limit
+    webhooks={postback.EVENT: postback.build},
 )

@@ -12,14 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.core.auth import sign_hs256
 from simulator.core.errors import Conflict, NotFound
 from simulator.core.render import Revisioned
 from simulator.core.store import VendorContext
-from simulator.vendors.prevail import transcripts
+from simulator.vendors.prevail import postback, transcripts
 
 SESSION_URL = "https://prevail.ai/remote_sessions/{id}/join"
-WEBHOOK_TOKEN_TTL = 86400  # a postback's JWT stays verifiable for a day (retries included)
 
 
 @dataclass(frozen=True)
@@ -255,12 +253,11 @@ class PrevailBackend:
     def _notify(self, request: SessionRequest, session: Session, org: Organisation) -> None:
         if not request.postback_url:
             return
-        # iat/exp come from the clock receivers judge by (the wall, unless the namespace judges tokens by its
-        # own clock), so a receiver that verifies them accepts the postback after any clock advance.
-        issued = int(self.ctx.token_time().now)
-        payload = {"sessions": [self.webhook_session(session)], "iat": issued, "exp": issued + WEBHOOK_TOKEN_TTL}
-        self.ctx.webhooks.post(request.postback_url, {"jwt_payload": sign_hs256(payload, org.api_key)},
-                               vendor="prevail", event=f"session_scheduled:{request.id}")
+        # Signed when each attempt is sent (postback.build), with iat/exp from the clock receivers judge by
+        # (the wall, unless the namespace judges tokens by its own clock): a receiver that verifies them
+        # accepts the postback, and its retries, after any clock advance.
+        self.ctx.webhooks.post(request.postback_url, postback.claims([self.webhook_session(session)], org.api_key),
+                               vendor="prevail", event=f"{postback.EVENT}:{request.id}")
 
     def webhook_session(self, session: Session) -> dict[str, Any]:
         """The session as 001's decoded webhook payload shows it."""
