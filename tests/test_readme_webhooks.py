@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SECTION = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8") \
-    .split("### Adversarial webhooks\n", 1)[1].split("\n## ", 1)[0]
+    .split("### Adversarial webhooks\n", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
 
 
 def test_the_postback_receiver_example_passes_as_written(pytester: pytest.Pytester) -> None:
