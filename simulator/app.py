@@ -22,6 +22,7 @@ from simulator.admin import handlers as admin_handlers
 from simulator.admin.errors import AdminErrors
 from simulator.core import heap
 from simulator.core.dispatch import Area, Binding
+from simulator.core.effects import EffectTable
 from simulator.core.faultrules import RuleSpec
 from simulator.core.guard import AdminGuard
 from simulator.core.limits import RequestLimits
@@ -66,6 +67,7 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
         webhook_concurrency=settings.webhook_concurrency, webhook_timeout=settings.webhook_timeout,
         namespace_ttl=settings.namespace_ttl, token_clock=settings.token_clock,
         webhook_builders={plugin.name: plugin.webhooks for plugin in vendors},
+        effects=EffectTable({plugin.name: plugin.effects for plugin in vendors}),  # checked here, at start-up
     )
     signer = Signer(hashlib.sha256(f"simulator-signing:{settings.seed}".encode()).digest())
     registry = Registry(config, {plugin.name: plugin.backend for plugin in vendors}, signer)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.core.dispatch import ErrorShape, Handler, Verifier
+from simulator.core.effects import EffectHandler
 from simulator.core.fixturerules import Record
 from simulator.core.ratelimit import RateProfile
 from simulator.core.store import BackendFactory
@@ -35,3 +36,5 @@ class VendorPlugin:
     rate_limits: RateProfile = field(default_factory=RateProfile)
     # the webhooks this vendor sends (names fault rules match), each with what builds its signed body at send time
     webhooks: Mapping[str, Builder] = field(default_factory=dict)
+    # the timed effects this vendor queues (VendorContext.later), by name: handler(its backend, the effect's args)
+    effects: Mapping[str, EffectHandler] = field(default_factory=dict)

@@ -1,7 +1,8 @@
 """The due-time queue of a namespace: timed side effects that fire when its clock passes them.
 
 Derived state (a session is LIVE or ENDED) is computed from the clock when read; only effects that
-must happen once (a webhook, an automatic scheduling) wait here. The queue is drained on every
+must happen once (an automatic scheduling, a call that ends) wait here, as :class:`Effect` data that
+the queue's runner dispatches to the vendor's effect table. The queue is drained on every
 request, on every admin clock change and by a light background tick, so advancing the clock past a
 due time fires what was due, in due-time order.
 
@@ -17,13 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from simulator.core.effects import Effect, EffectRunner, NoEffects
+
 
 @dataclass(order=True)
 class _Item:
     due: float
-    seq: int
-    label: str = field(compare=False)
-    action: Callable[[], None] = field(compare=False)
+    seq: int  # ties in due time fire in the order they were pushed
+    effect: Effect = field(compare=False)
 
 
 class TimedSource(Protocol):
@@ -35,7 +37,8 @@ class TimedSource(Protocol):
 
 
 class DueQueue:
-    def __init__(self) -> None:
+    def __init__(self, runner: EffectRunner | None = None) -> None:
+        self._runner: EffectRunner = runner or NoEffects()
         self._heap: list[_Item] = []
         self._counter = itertools.count()
         self._sources: list[TimedSource] = []
@@ -47,20 +50,31 @@ class DueQueue:
         if source in self._sources:
             self._sources.remove(source)
 
-    def push(self, due: float, label: str, action: Callable[[], None]) -> None:
-        heapq.heappush(self._heap, _Item(due, next(self._counter), label, action))
+    def push(self, effect: Effect) -> None:
+        """Queue ``effect``; one its vendor does not declare is refused now rather than when due."""
+        self._runner.check(effect)
+        heapq.heappush(self._heap, _Item(effect.due, next(self._counter), effect))
+
+    def effects(self) -> tuple[Effect, ...]:
+        """What waits, in firing order: plain data, which a snapshot keeps."""
+        return tuple(item.effect for item in sorted(self._heap))
+
+    def replace(self, effects: tuple[Effect, ...]) -> None:
+        """Wait for exactly ``effects`` (from :meth:`effects`), in their order."""
+        self._heap.clear()
+        for effect in effects:
+            self.push(effect)
 
     def drain(self, now: Callable[[], float], limit: int | None = None) -> int:
-        """Run the items due by ``now()`` (at most ``limit`` of them); actions may push more (retries).
+        """Run the effects due by ``now()`` (at most ``limit`` of them); they may push more.
 
         Returns how many ran; :meth:`has_due` tells whether a limited drain left some.
         """
         ran = 0
         while self._heap and self._heap[0].due <= now() and (limit is None or ran < limit):
-            item = heapq.heappop(self._heap)
-            item.action()
+            self._runner.run(heapq.heappop(self._heap).effect)
             ran += 1
-        for source in list(self._sources):  # after the actions: what they queued there goes out in this drain
+        for source in list(self._sources):  # after the effects: what they queued there goes out in this drain
             ran += source.release(now())
         return ran
 
@@ -68,7 +82,7 @@ class DueQueue:
         return bool(self._heap) and self._heap[0].due <= now
 
     def pending(self) -> list[tuple[float, str]]:
-        items = [(item.due, item.label) for item in sorted(self._heap)]
+        items = [(item.due, item.effect.label) for item in sorted(self._heap)]
         for source in self._sources:
             items += source.pending()
         return sorted(items, key=lambda item: item[0])

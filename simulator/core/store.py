@@ -26,6 +26,7 @@ from simulator.core import heap
 from simulator.core.auth import TokenTime
 from simulator.core.clock import Clock, monotonic, wall_time
 from simulator.core.coverage import Coverage
+from simulator.core.effects import Effect, EffectTable
 from simulator.core.errors import BadRequest, NotFound, TooManyRequests
 from simulator.core.faultrules import RuleSpec
 from simulator.core.faults import FaultPlan
@@ -66,6 +67,10 @@ class VendorContext:
     def now(self) -> float:
         return self.clock.timestamp()
 
+    def later(self, due: float, name: str, args: Mapping[str, Any], label: str) -> None:
+        """Have this vendor's effect ``name`` run with ``args`` (ids, not objects) when the clock passes ``due``."""
+        self.queue.push(Effect(self.vendor, name, args, due, label))
+
 
 BackendFactory = Callable[[VendorContext], Any]
 
@@ -88,6 +93,16 @@ class StoreConfig:
     faults: tuple[RuleSpec, ...] = ()  # the server's fault plan (--faults), put into every new namespace
     # vendor -> webhook -> what builds a signed delivery's body at send time (VendorPlugin.webhooks)
     webhook_builders: Mapping[str, Mapping[str, Builder]] = field(default_factory=dict)
+    # vendor -> effect name -> handler (VendorPlugin.effects), checked when the server starts
+    effects: EffectTable = field(default_factory=EffectTable)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A namespace's records and the effects waiting on them, to put back with :meth:`Namespace.restore`."""
+
+    states: dict[str, Any]
+    effects: tuple[Effect, ...]
 
 
 class Namespace:
@@ -98,7 +113,7 @@ class Namespace:
         self._signer = signer
         self.journal = Journal(config.journal_size)
         self.coverage = Coverage()
-        self.queue = DueQueue()
+        self.queue = DueQueue(config.effects.bind(self.state))
         self.clock = Clock(config.clock_start, config.clock_frozen)
         self.token_clock = config.token_clock  # "wall" or "namespace": which clock judges JWTs here
         self.webhooks = self._open_sender()
@@ -241,13 +256,16 @@ class Namespace:
         # The namespace itself too: vendor contexts hold its bound token_time.
         return {id(obj): obj for obj in (self, self.clock, self.queue, self.webhooks, self.journal, self._signer)}
 
-    def snapshot(self) -> dict[str, Any]:
-        """A copy of every vendor's records (pending timed effects are not part of it)."""
-        return copy.deepcopy(self._states, memo=self._live())
+    def snapshot(self) -> Snapshot:
+        """A copy of every vendor's records and of the timed effects waiting on them (webhook
+        deliveries under way are not part of it)."""
+        return Snapshot(copy.deepcopy(self._states, memo=self._live()), self.queue.effects())
 
-    def restore(self, snapshot: dict[str, Any]) -> None:
-        """Put records from :meth:`snapshot` back; they keep using this namespace's clock and queue."""
-        self._states = copy.deepcopy(snapshot, memo=self._live())
+    def restore(self, snapshot: Snapshot) -> None:
+        """Put records from :meth:`snapshot` back, and their effects, due at the same instants; they
+        keep using this namespace's clock and queue, and the effects fire on the restored records."""
+        self._states = copy.deepcopy(snapshot.states, memo=self._live())
+        self.queue.replace(snapshot.effects)
 
 
 class Registry:

@@ -4,21 +4,18 @@ of the same namespace wait until all of it has fired."""
 from __future__ import annotations
 
 import asyncio
-import functools
 
-from simulator.app import create_app
-from simulator.core.store import CATCH_UP_SLICE, Registry
-from tests.support import make_settings
+from simulator.core.store import CATCH_UP_SLICE
+from tests.core.notes import notes_registry
 
 
 def test_a_backlog_fires_in_slices_and_the_namespace_waits_for_all_of_it() -> None:
-    registry: Registry = create_app(make_settings()).state.registry
-    namespace = registry.get("backlog")
-    fired: list[int] = []
+    namespace = notes_registry().get("backlog")
+    fired: list[int] = namespace.state("notes").notes
     now = namespace.clock.timestamp()
     backlog = CATCH_UP_SLICE * 10
     for index in range(backlog):
-        namespace.queue.push(now - 1, f"effect {index}", functools.partial(fired.append, index))
+        namespace.state("notes").ctx.later(now - 1, "write", {"text": index}, f"effect {index}")
 
     async def scenario() -> tuple[int, int, list[int]]:
         others_ran: list[int] = []

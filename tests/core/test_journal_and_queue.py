@@ -1,7 +1,29 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from simulator.core.effects import Effect
 from simulator.core.journal import Entry, Journal
 from simulator.core.schedule import DueQueue
+
+
+class Runner:
+    """Runs an effect by recording its label, then calling what ``then`` holds for that label."""
+
+    def __init__(self) -> None:
+        self.fired: list[str] = []
+        self.then: dict[str, Callable[[], None]] = {}
+
+    def check(self, effect: Effect) -> None:
+        pass
+
+    def run(self, effect: Effect) -> None:
+        self.fired.append(effect.label)
+        self.then.get(effect.label, lambda: None)()
+
+
+def effect(due: float, label: str) -> Effect:
+    return Effect("test", "note", {}, due, label)
 
 
 def test_journal_is_a_bounded_ring() -> None:
@@ -14,23 +36,26 @@ def test_journal_is_a_bounded_ring() -> None:
 
 
 def test_due_queue_fires_in_due_order_and_only_when_due() -> None:
-    queue, fired, now = DueQueue(), [], [0.0]
-    queue.push(20, "b", lambda: fired.append("b"))
-    queue.push(10, "a", lambda: fired.append("a"))
-    queue.push(10, "a2", lambda: fired.append("a2"))
+    runner, now = Runner(), [0.0]
+    queue = DueQueue(runner)
+    queue.push(effect(20, "b"))
+    queue.push(effect(10, "a"))
+    queue.push(effect(10, "a2"))
     assert queue.drain(lambda: now[0]) == 0
     now[0] = 15
-    assert queue.drain(lambda: now[0]) == 2 and fired == ["a", "a2"]
+    assert queue.drain(lambda: now[0]) == 2 and runner.fired == ["a", "a2"]
     assert queue.pending() == [(20, "b")]
 
 
-def test_actions_may_queue_follow_ups_that_are_already_due() -> None:
-    queue, fired = DueQueue(), []
-    queue.push(1, "first", lambda: queue.push(2, "second", lambda: fired.append("second")))
-    assert queue.drain(lambda: 5) == 2 and fired == ["second"]
+def test_effects_may_queue_follow_ups_that_are_already_due() -> None:
+    runner = Runner()
+    queue = DueQueue(runner)
+    runner.then["first"] = lambda: queue.push(effect(2, "second"))
+    queue.push(effect(1, "first"))
+    assert queue.drain(lambda: 5) == 2 and runner.fired == ["first", "second"]
 
 
-def test_attached_sources_release_after_the_actions_and_list_what_waits() -> None:
+def test_attached_sources_release_after_the_effects_and_list_what_waits() -> None:
     class Source:
         def __init__(self) -> None:
             self.released: list[float] = []
@@ -42,9 +67,9 @@ def test_attached_sources_release_after_the_actions_and_list_what_waits() -> Non
         def pending(self) -> list[tuple[float, str]]:
             return [(15.0, "from the source")]
 
-    queue, source = DueQueue(), Source()
-    queue.push(10, "action", lambda: None)
-    queue.push(20, "later", lambda: None)
+    queue, source = DueQueue(Runner()), Source()
+    queue.push(effect(10, "action"))
+    queue.push(effect(20, "later"))
     queue.attach(source)
     assert queue.pending() == [(10, "action"), (15.0, "from the source"), (20, "later")]
     assert queue.drain(lambda: 12) == 1 + 3 and source.released == [12]

@@ -12,7 +12,7 @@ from simulator.core.ratelimit import RateProfile, jwt_claim, query_value
 from simulator.vendors.prevail import postback
 from simulator.vendors.prevail.errors import PrevailErrors
 from simulator.vendors.prevail.fixture_schema import SCHEMA
-from simulator.vendors.prevail.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
+from simulator.vendors.prevail.handlers import ADMIN_HANDLERS, EFFECTS, HANDLERS, authenticate
 from simulator.vendors.prevail.models import PrevailBackend
 
 # Development tokens from `simulator credentials` expire on 2100-01-01, on any clock a test will set.
@@ -57,6 +57,7 @@ PLUGIN = VendorPlugin(
     prefixes=("/api/v1/",),
     handlers=HANDLERS,
     admin_handlers=ADMIN_HANDLERS,
+    effects=EFFECTS,
     verifiers={"bearerAuth": authenticate, "jwtPayloadQuery": authenticate},
     errors=PrevailErrors(),
     backend=PrevailBackend,

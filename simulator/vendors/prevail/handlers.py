@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from simulator.core.auth import bearer_token, verify_hs256
@@ -11,7 +12,14 @@ from simulator.core.errors import InvalidRequest, Unauthorized, Violation
 from simulator.core.pagination import pagy
 from simulator.core.render import rendered
 from simulator.vendors.prevail import languages, materials, timezones
-from simulator.vendors.prevail.models import Organisation, PrevailBackend, Session, SessionRequest, Window
+from simulator.vendors.prevail.models import (
+    AUTO_SCHEDULE,
+    Organisation,
+    PrevailBackend,
+    Session,
+    SessionRequest,
+    Window,
+)
 
 RECORDING_TTL = 24 * 3600
 _BODY = "#/components/schemas/RemoteSessionInput/properties"
@@ -200,4 +208,13 @@ HANDLERS = {
 ADMIN_HANDLERS = {
     "schedulePrevailSessionRequest": schedule_request,
     "downloadPrevailFile": download_file,
+}
+
+
+def auto_schedule(backend: PrevailBackend, args: Mapping[str, Any]) -> None:
+    backend.auto_schedule(int(args["request_id"]))
+
+
+EFFECTS = {  # timed effects the backend queues, fired by the namespace when due
+    AUTO_SCHEDULE: auto_schedule,
 }

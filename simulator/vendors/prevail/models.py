@@ -18,6 +18,7 @@ from simulator.core.store import VendorContext
 from simulator.vendors.prevail import postback, transcripts
 
 SESSION_URL = "https://prevail.ai/remote_sessions/{id}/join"
+AUTO_SCHEDULE = "auto_schedule"  # timed effect: a request not self-served is scheduled after a delay
 
 
 @dataclass(frozen=True)
@@ -206,12 +207,12 @@ class PrevailBackend:
         if self.organisations[org_slug].self_service:
             self.schedule(request.id)
         else:
-            self.ctx.queue.push(self.ctx.now() + self.options.schedule_delay,
-                                f"prevail auto-schedule request {request.id}",
-                                lambda: self._auto_schedule(request.id))
+            self.ctx.later(self.ctx.now() + self.options.schedule_delay, AUTO_SCHEDULE, {"request_id": request.id},
+                           f"prevail auto-schedule request {request.id}")
         return request
 
-    def _auto_schedule(self, request_id: int) -> None:
+    def auto_schedule(self, request_id: int) -> None:
+        """The timed effect :data:`AUTO_SCHEDULE`: schedule the request unless it moved on meanwhile."""
         request = self.requests.get(request_id)
         if request is not None and request.state == "initial":
             self.schedule(request_id)

@@ -9,7 +9,7 @@ from simulator.core.plugin import VendorPlugin
 from simulator.core.ratelimit import RateProfile
 from simulator.vendors.vonage.errors import VonageErrors
 from simulator.vendors.vonage.fixture_schema import SCHEMA
-from simulator.vendors.vonage.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
+from simulator.vendors.vonage.handlers import ADMIN_HANDLERS, EFFECTS, HANDLERS, authenticate
 from simulator.vendors.vonage.models import VonageBackend
 
 
@@ -31,6 +31,7 @@ PLUGIN = VendorPlugin(
     prefixes=("/insights/",),
     handlers=HANDLERS,
     admin_handlers=ADMIN_HANDLERS,
+    effects=EFFECTS,
     verifiers={"vgaiKey": authenticate},
     errors=VonageErrors(),
     backend=VonageBackend,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -11,7 +12,7 @@ from simulator.core.dispatch import Call, Reply
 from simulator.core.errors import BadRequest, Unauthorized
 from simulator.core.esfields import project
 from simulator.vendors.vonage import audio, search
-from simulator.vendors.vonage.models import Account, InvalidParameter, VonageBackend
+from simulator.vendors.vonage.models import CALL_ENDS, Account, InvalidParameter, VonageBackend
 
 _VONAGE_HOST = re.compile(r"^studio-api-(eu|us)\.ai\.vonage\.com(:\d+)?$", re.IGNORECASE)
 
@@ -102,4 +103,13 @@ HANDLERS = {
 ADMIN_HANDLERS = {
     "storeVonageSessions": store_sessions,
     "downloadVonageRecording": download_recording,
+}
+
+
+def call_ends(backend: VonageBackend, args: Mapping[str, Any]) -> None:
+    backend.end_call(str(args["account_id"]), str(args["session_id"]))
+
+
+EFFECTS = {  # timed effects the backend queues, fired by the namespace when due
+    CALL_ENDS: call_ends,
 }

@@ -28,6 +28,7 @@ from simulator.vendors.vonage.mapping import FIELDS, TERM_ONLY, derived
 
 DAY_MS = 86_400_000
 START_FIELD = "session_start_time"
+CALL_ENDS = "call_ends"  # timed effect: a call seeded in progress ends
 
 
 class InvalidParameter(SimulatorError):
@@ -99,7 +100,8 @@ class VonageBackend:
         }
         self._by_key = {account.api_key: account for account in self.accounts.values()}
         self.sessions = {account_id: Sessions() for account_id in self.accounts}
-        self._ending: dict[str, int] = {}  # in-progress session id -> its slot, until the call ends
+        # in-progress session id -> its slot and its finished document, until the call ends
+        self._ending: dict[str, tuple[int, Prepared]] = {}
         if not ctx.empty:
             from simulator.vendors.vonage import population  # generating data is done on first touch only
 
@@ -190,14 +192,15 @@ class VonageBackend:
         if final is None or prepared.session_id is None:
             return
         session_id = prepared.session_id
-        self._ending[session_id] = slot
-        self.ctx.queue.push(ends_at, f"vonage call {session_id} ends", lambda: self._end(account_id, final))
+        self._ending[session_id] = (slot, final)
+        self.ctx.later(ends_at, CALL_ENDS, {"account_id": account_id, "session_id": session_id},
+                       f"vonage call {session_id} ends")
 
-    def _end(self, account_id: str, final: Prepared) -> None:
-        assert final.session_id is not None
+    def end_call(self, account_id: str, session_id: str) -> None:
+        """The timed effect :data:`CALL_ENDS`: the finished document replaces the one in progress."""
         sessions = self.sessions[account_id]
-        slot = self._ending.pop(final.session_id, None)
-        if slot is not None and sessions.slots.get(final.session_id) == slot:  # not deleted or replaced since
+        slot, final = self._ending.pop(session_id, (None, None))
+        if final is not None and sessions.slots.get(session_id) == slot:  # not deleted or replaced since
             sessions.put(final)
 
 
