@@ -62,7 +62,8 @@ def _draft(backend: PrevailBackend, record: dict[str, Any], index: int, now: flo
         raise _invalid(index, "remote_session_id", f"a {state} request has no session; only scheduled and "
                        f"ready ones do")
     if state in WITH_SESSION and remote_id is None:
-        remote_id = backend.ctx.source.child(f"handmade-session:{record.get('id')}:{index}:{len(backend.sessions)}").uuid()
+        label = f"handmade-session:{record.get('id')}:{index}:{len(backend.sessions)}"
+        remote_id = backend.ctx.source.child(label).uuid()
     details = {"language": "en-US", **record.get("session_details", {})}
     details.setdefault("video_provider", "chime")
     session_type = details.setdefault("session_type", "remote_deposition")

@@ -14,13 +14,14 @@ SESSION_ID = "0b5c2a7e-1111-4222-8333-944455556666"
 
 def record(**changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
-        "id": SESSION_ID, "app_id": WEBINARS, "meeting_id": "0b5c2a7e-aaaa-4222-8333-944455556666", "meeting_title": "Hand-made sync",
+        "id": SESSION_ID, "app_id": WEBINARS, "meeting_id": "0b5c2a7e-aaaa-4222-8333-944455556666",
+        "meeting_title": "Hand-made sync",
         "started_at": "2025-01-19T10:00:00Z",
         "participants": [
-            {"id": "0b5c2a7e-bbbb-4222-8333-944455556666", "display_name": "Ada Host", "joined_at": "2025-01-19T10:00:00Z",
-             "left_at": "2025-01-19T11:00:00Z"},
-            {"id": "0b5c2a7e-cccc-4222-8333-944455556666", "display_name": "Bo Guest", "joined_at": "2025-01-19T10:10:00Z",
-             "left_at": "2025-01-19T10:40:00Z"},
+            {"id": "0b5c2a7e-bbbb-4222-8333-944455556666", "display_name": "Ada Host",
+             "joined_at": "2025-01-19T10:00:00Z", "left_at": "2025-01-19T11:00:00Z"},
+            {"id": "0b5c2a7e-cccc-4222-8333-944455556666", "display_name": "Bo Guest",
+             "joined_at": "2025-01-19T10:10:00Z", "left_at": "2025-01-19T10:40:00Z"},
         ],
     }
     base.update(changes)
