@@ -1,10 +1,11 @@
 """Hand-made Prevail records: session requests (with their sessions) stored as an admin sends them.
 
 ``POST /_sim/prevail/session_requests`` takes a list of records with chosen ids, organisation, state and
-times. The spec bounds every field; the rules a schema cannot say (a known organisation and time zone, a
-real start, ids not taken) are checked here for the whole batch before anything is stored, so a bad
-record stores none. A ``scheduled`` or ``ready`` record gets its session (recordings and transcript follow
-from its times, as for seeded ones); ``initial`` ones stay initial until the admin schedule trigger.
+times. The spec bounds every field; the rules a schema cannot say (a known organisation - else 404, as an
+unknown account is for Vonage - and time zone, a real start, ids not taken) are checked here for the
+whole batch before anything is stored, so a bad record stores none. A ``scheduled`` or ``ready`` record
+gets its session (recordings and transcript follow from its times, as for seeded ones); ``initial`` ones
+stay initial until the admin schedule trigger.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from simulator.core.clock import parse_instant
 from simulator.core.dispatch import Call, Reply
-from simulator.core.errors import Conflict, InvalidRequest, Violation
+from simulator.core.errors import Conflict, InvalidRequest, NotFound, Violation
 from simulator.vendors.prevail import timezones
 from simulator.vendors.prevail.handlers import listed_view
 from simulator.vendors.prevail.models import SESSION_URL, PrevailBackend, Session, SessionRequest
@@ -41,8 +42,8 @@ def _draft(backend: PrevailBackend, record: dict[str, Any], index: int, now: flo
     """The request a record describes, not yet stored; InvalidRequest naming the field otherwise."""
     org = record["organisation"]
     if org not in backend.organisations:
-        raise _invalid(index, "organisation", f"no organisation {org!r} in the fixtures; known: "
-                       f"{', '.join(sorted(backend.organisations))}")
+        raise NotFound(f"body.{index}.organisation: no organisation {org!r} in the fixtures; known: "
+                       f"{', '.join(sorted(backend.organisations))}", "unknown_organisation")
     zone = timezones.resolve(record["time_zone"])
     if zone is None:
         raise _invalid(index, "time_zone", f"unknown time zone {record['time_zone']!r}")

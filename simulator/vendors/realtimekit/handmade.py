@@ -2,9 +2,9 @@
 
 ``POST /_sim/realtimekit/sessions`` takes a list of sessions with chosen ids, app, meeting and times, each
 with the participants who joined and left it. The spec bounds every field; what a schema cannot say (a
-known app, instants that parse, nobody leaving before joining, ids not taken) is checked here for the
-whole batch before anything is stored, so a bad record stores none. A session is LIVE until its last
-participant leaves, as every RealtimeKit session is.
+known app - else 404, as for the vendor's own calls - instants that parse, nobody leaving before joining,
+ids not taken) is checked here for the whole batch before anything is stored, so a bad record stores
+none. A session is LIVE until its last participant leaves, as every RealtimeKit session is.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from simulator.core.clock import parse_instant
 from simulator.core.dispatch import Call, Reply
-from simulator.core.errors import Conflict, InvalidRequest, Violation
+from simulator.core.errors import Conflict, InvalidRequest, NotFound, Violation
 from simulator.vendors.realtimekit.models import Participant, RealtimeKitBackend, Session
 from simulator.vendors.realtimekit.views import session_view
 
@@ -54,8 +54,8 @@ def _draft(backend: RealtimeKitBackend, record: dict[str, Any], index: int) -> S
     """The session a record describes, not yet stored; InvalidRequest naming the field otherwise."""
     app = backend.apps.get(record["app_id"])
     if app is None:
-        raise _invalid(f"{index}.app_id", f"no app {record['app_id']!r} in the fixtures; known: "
-                       f"{', '.join(sorted(backend.apps))}")
+        raise NotFound(f"body.{index}.app_id: no app {record['app_id']!r} in the fixtures; known: "
+                       f"{', '.join(sorted(backend.apps))}", "app_not_found")
     started = _instant(record, "started_at", str(index))
     created = _instant(record, "created_at", str(index)) if "created_at" in record else started
     if created > started:

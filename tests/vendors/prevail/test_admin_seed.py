@@ -52,7 +52,7 @@ def test_a_bad_record_is_refused_naming_the_field_and_stores_none(sim: Sim) -> N
     schema_refused = sim.http.post("/_sim/prevail/session_requests", json=[record(state="sleeping")])
     assert schema_refused.status_code == 400 and "state" in schema_refused.text
     unknown_org = sim.http.post("/_sim/prevail/session_requests", json=[record(organisation="nobody")])
-    assert unknown_org.status_code == 400 and "body.0.organisation" in unknown_org.text
+    assert unknown_org.status_code == 404 and "body.0.organisation" in unknown_org.text
     with sim.prevail() as prevail:
         ids = [r["id"] for r in prevail.get("/api/v1/session_requests", params={"items": 100}).json()["requests"]]
     assert 900001 not in ids

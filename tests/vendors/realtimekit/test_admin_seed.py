@@ -65,7 +65,7 @@ def test_a_bad_record_is_refused_naming_the_field_and_stores_none(sim: Sim) -> N
     assert refused.status_code == 400, refused.text
     assert "body.1.participants.0.left_at" in refused.text
     unknown_app = sim.http.post("/_sim/realtimekit/sessions", json=[record(app_id="no-such-app")])
-    assert unknown_app.status_code == 400 and "body.0.app_id" in unknown_app.text
+    assert unknown_app.status_code == 404 and "body.0.app_id" in unknown_app.text
     schema_refused = sim.http.post("/_sim/realtimekit/sessions", json=[record(participants=[])])
     assert schema_refused.status_code == 400 and "participants" in schema_refused.text
     with vendor(sim) as rtk:
