@@ -24,11 +24,18 @@ PRESETS = {
     "livestream": ("livestream_host", "livestream_viewer", "LIVESTREAM"),
     "participant": ("webinar_presenter", "webinar_viewer", "WEBINAR"),
 }
+# Participants per request, all sessions together: storing one takes ~40 us, so a batch stays well under a
+# second and never holds up other namespaces' calls (a 10 MB body could otherwise carry 100,000).
+MAX_PARTICIPANTS = 10_000
 
 
 def store_sessions(call: Call) -> Reply:
     backend: RealtimeKitBackend = call.backend
     records = call.body if isinstance(call.body, list) else []
+    total = sum(len(record["participants"]) for record in records)
+    if total > MAX_PARTICIPANTS:
+        raise InvalidRequest([Violation("body", f"{RULE}/participants", f"{total} participants in one request; "
+                                        f"at most {MAX_PARTICIPANTS} (send the sessions in several requests)")])
     sessions = [_draft(backend, record, index) for index, record in enumerate(records)]
     _check_unique(backend, sessions)
     for session in sessions:

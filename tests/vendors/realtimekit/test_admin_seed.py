@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -82,3 +83,18 @@ def test_an_id_that_exists_is_a_conflict_and_stores_none(sim: Sim) -> None:
     assert sim.http.post("/_sim/realtimekit/sessions", json=[reused_peer]).status_code == 409
     with vendor(sim) as rtk:
         assert rtk.get(f"{sessions_path()}/0b5c2a7e-eeee-4222-8333-944455556666").status_code == 404
+
+
+def test_a_batch_of_too_many_participants_is_refused_quickly_and_stores_none(sim: Sim) -> None:
+    person = {"display_name": "A", "joined_at": "2025-01-19T10:00:00Z", "left_at": "2025-01-19T10:30:00Z"}
+    crowd = [{**record(), "participants": [person] * 500} for _ in range(21)]
+    for session in crowd:
+        del session["id"]
+    started = time.monotonic()
+    refused = sim.http.post("/_sim/realtimekit/sessions", json=crowd)
+    assert refused.status_code == 400, refused.text
+    assert "10500 participants" in refused.text
+    assert time.monotonic() - started < 2
+    with vendor(sim) as rtk:
+        found = rtk.get(sessions_path(), params={"associated_id": "0b5c2a7e-aaaa-4222-8333-944455556666"})
+        assert found.json()["data"]["sessions"] == []
