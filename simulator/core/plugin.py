@@ -26,6 +26,7 @@ class VendorPlugin:
     admin_handlers: Mapping[str, Handler] = field(default_factory=dict)  # operations of specs/admin.yaml
     client_base: str = ""  # what a client's base URL ends with: "/api/v1" (Prevail), "/client/v4" (Cloudflare)
     seed_path: str | None = None  # admin operation that stores hand-made records, if the vendor has one
+    seed_takes_list: bool = True  # False: the seed operation stores one record per request (a list is sent one by one)
     # fixtures section -> development credentials, as `simulator credentials` prints them
     credentials: Callable[[Mapping[str, Any]], list[dict[str, Any]]] = lambda _fixtures: []
     # (fixtures section, tenant id or None, ttl seconds, now) -> signed token

@@ -172,13 +172,15 @@ class SimulatorHandle:
 
     def __init__(self, server_url: str, namespace: str, credentials: dict[str, list[dict[str, Any]]],
                  client_bases: dict[str, str], seed_paths: dict[str, str | None],
-                 transport: httpx.BaseTransport | None = None, admin_token: str | None = None):
+                 transport: httpx.BaseTransport | None = None, admin_token: str | None = None,
+                 seed_singles: frozenset[str] = frozenset()):
         self.server_url = server_url.rstrip("/")
         self.namespace = namespace
         self.url = f"{self.server_url}/_ns/{namespace}"
         self.credentials = credentials
         self._client_bases = client_bases
         self._seed_paths = seed_paths
+        self._seed_singles = seed_singles
         # A shared transport (and no proxy lookup) keeps a handle cheap: building an httpx client from
         # scratch loads a CA bundle, ~30 ms, which would dominate a test's cost.
         self._owns_transport = transport is None
@@ -197,11 +199,20 @@ class SimulatorHandle:
         return self.url + self._client_bases[vendor]
 
     def seed(self, vendor: str, records: Any) -> Any:
-        """Store hand-made records through the vendor's admin operation; returns its answer."""
+        """Store hand-made records through the vendor's admin seed operation; returns what it stored.
+
+        ``records`` is what that operation takes: a list of records (one record for Kore.ai, whose
+        operation starts one call per request; a list for it is sent one by one and its calls returned).
+        """
         path = self._seed_paths.get(vendor)
         if path is None:
             able = sorted(name for name, found in self._seed_paths.items() if found)
             raise ValueError(f"{vendor!r} takes no hand-made records; vendors that do: {', '.join(able)}")
+        if vendor in self._seed_singles and isinstance(records, list):
+            return [self._post_seed(vendor, path, record) for record in records]
+        return self._post_seed(vendor, path, records)
+
+    def _post_seed(self, vendor: str, path: str, records: Any) -> Any:
         response = self.http.post(path, json=records)
         if response.status_code >= 400:
             raise AssertionError(f"seeding {vendor} failed ({response.status_code}): {response.text}")

@@ -157,6 +157,7 @@ class SimulatorServer:
     client_bases: dict[str, str]
     seed_paths: dict[str, str | None]
     worker: str
+    seed_singles: frozenset[str] = frozenset()  # vendors whose seed operation takes one record per request
     transport: Any = None  # one httpx transport (connection pool) for every test's handle
     admin_token: str | None = None
 
@@ -202,6 +203,7 @@ def simulator_server(pytestconfig: pytest.Config) -> Iterator[SimulatorServer]:
             credentials={p.name: p.credentials(loaded.get(p.name, {})) for p in VENDORS},
             client_bases={p.name: p.client_base for p in VENDORS},
             seed_paths={p.name: p.seed_path for p in VENDORS},
+            seed_singles=frozenset(p.name for p in VENDORS if not p.seed_takes_list),
             worker=worker,
             transport=transport,
             admin_token=_option(pytestconfig, "simulator_admin_token") or os.environ.get("SIM_ADMIN_TOKEN") or None,
@@ -233,7 +235,7 @@ def simulator(simulator_server: SimulatorServer, simulator_fuzz_run: FuzzRun | N
     handle = SimulatorHandle(simulator_server.url, simulator_server.new_namespace(_counter),
                              simulator_server.credentials, simulator_server.client_bases,
                              simulator_server.seed_paths, simulator_server.transport,
-                             admin_token=simulator_server.admin_token)
+                             admin_token=simulator_server.admin_token, seed_singles=simulator_server.seed_singles)
     if simulator_fuzz_run is not None:
         run = simulator_fuzz_run
         handle.fuzz(seed=run.seed, rate=run.rate, vendors=_listed(run.vendors), operations=_listed(run.operations),

@@ -75,7 +75,7 @@ def test_clock_journal_and_seed_helpers(pytester: pytest.Pytester) -> None:
             with pytest.raises(AssertionError, match="never called"):
                 simulator.journal.assert_called("listSessions")
             with pytest.raises(ValueError, match="takes no hand-made records"):
-                simulator.seed("prevail", {})
+                simulator.seed("nobody", {})
             simulator.http.get("/api/v1/session_requests?start_time=x", headers={
                 "Authorization": "Bearer " + simulator.credentials["prevail"][0]["token"]})
             assert [v["status"] for v in simulator.journal.violations] == [422]
@@ -235,6 +235,41 @@ def test_a_test_can_plan_faults(pytester: pytest.Pytester) -> None:
                 simulator.faults.remove("f1")
             simulator.faults.clear()
             assert simulator.faults.list() == []
+        """
+    )
+    pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)
+
+
+def test_seed_stores_hand_made_records_for_every_vendor(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+        import pytest
+
+        def test_seed_each_vendor(simulator):
+            stored = simulator.seed("vonage", [{"id": "hand-made-1", "status": "completed"}])
+            assert stored["ids"] == ["hand-made-1"]
+            bot = simulator.credentials["koreai"][0]["bot_ids"][0]
+            calls = simulator.seed("koreai", [{"bot_id": bot, "session_id": "call-1"},
+                                              {"bot_id": bot, "session_id": "call-2"}])
+            assert [c["session_id"] for c in calls] == ["call-1", "call-2"]
+            requests = simulator.seed("prevail", [{
+                "id": 777001, "organisation": "acme-legal", "state": "initial", "title": "Hand v. Made",
+                "case": "1-case", "start_date": "2025-02-01", "start_time": "10:00 AM", "time_zone": "EST"}])
+            assert requests["requests"][0]["session_state"] == "initial"
+            token = simulator.credentials["prevail"][0]["token"]
+            listed = httpx.get(simulator.base_url("prevail") + "/session_requests",
+                               headers={"Authorization": "Bearer " + token}).json()["requests"]
+            assert listed[0]["id"] == 777001
+            sessions = simulator.seed("realtimekit", [{
+                "app_id": "3b8e5d1f7a2c4e6b9d0f1a2b3c4d5e6f", "meeting_title": "Hand-made",
+                "started_at": "2025-01-19T10:00:00Z", "participants": [
+                    {"display_name": "Ada", "joined_at": "2025-01-19T10:00:00Z", "left_at": "2025-01-19T10:30:00Z"}]}])
+            assert sessions["sessions"][0]["status"] == "ENDED"
+            with pytest.raises(AssertionError, match="409"):
+                simulator.seed("prevail", [{
+                    "id": 777001, "organisation": "acme-legal", "title": "Again", "case": "1-case",
+                    "start_date": "2025-02-01", "start_time": "10:00 AM", "time_zone": "EST"}])
         """
     )
     pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q").assert_outcomes(passed=1)

@@ -49,6 +49,7 @@ def rate_limit_tenant(headers: Mapping[str, str], _query: str) -> str | None:
 PLUGIN = VendorPlugin(
     name="koreai",
     seed_path="/_sim/koreai/calls",
+    seed_takes_list=False,  # the admin operation starts one call per request
     spec_file="koreai.yaml",
     prefixes=("/api/public/bot/", "/api/getMediaStream/"),
     handlers=HANDLERS,

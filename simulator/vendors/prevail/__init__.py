@@ -13,6 +13,7 @@ from simulator.vendors.prevail import postback
 from simulator.vendors.prevail.errors import PrevailErrors
 from simulator.vendors.prevail.fixture_schema import SCHEMA
 from simulator.vendors.prevail.handlers import ADMIN_HANDLERS, EFFECTS, HANDLERS, authenticate
+from simulator.vendors.prevail.handmade import store_session_requests
 from simulator.vendors.prevail.models import PrevailBackend
 
 # Development tokens from `simulator credentials` expire on 2100-01-01, on any clock a test will set.
@@ -56,8 +57,9 @@ PLUGIN = VendorPlugin(
     spec_file="prevail.yaml",
     prefixes=("/api/v1/",),
     handlers=HANDLERS,
-    admin_handlers=ADMIN_HANDLERS,
+    admin_handlers={**ADMIN_HANDLERS, "storePrevailSessionRequests": store_session_requests},
     effects=EFFECTS,
+    seed_path="/_sim/prevail/session_requests",
     verifiers={"bearerAuth": authenticate, "jwtPayloadQuery": authenticate},
     errors=PrevailErrors(),
     backend=PrevailBackend,

@@ -11,6 +11,7 @@ from simulator.core.ratelimit import Limit, RateProfile
 from simulator.vendors.realtimekit.errors import RealtimeKitErrors
 from simulator.vendors.realtimekit.fixture_schema import SCHEMA
 from simulator.vendors.realtimekit.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
+from simulator.vendors.realtimekit.handmade import store_sessions
 from simulator.vendors.realtimekit.models import RealtimeKitBackend
 
 
@@ -55,7 +56,8 @@ PLUGIN = VendorPlugin(
     spec_file="realtimekit.yaml",
     prefixes=("/client/v4/",),
     handlers=HANDLERS,
-    admin_handlers=ADMIN_HANDLERS,
+    admin_handlers={**ADMIN_HANDLERS, "storeRealtimeKitSessions": store_sessions},
+    seed_path="/_sim/realtimekit/sessions",
     verifiers={"apiToken": authenticate, "apiEmail": authenticate, "apiKey": authenticate},
     errors=RealtimeKitErrors(),
     backend=RealtimeKitBackend,
