@@ -35,7 +35,6 @@ from typing import Any, Protocol
 
 import orjson
 
-from simulator.core import webhook_transport
 from simulator.core.clock import monotonic
 from simulator.core.faults import FaultPlan
 from simulator.core.journal import Entry, Journal
@@ -259,6 +258,8 @@ class WebhookSender:
         return [replace(delivery, id=next(self._ids), copy=number) for number in range(1, effect.copies + 1)]
 
     async def _attempt(self, delivery: Delivery, body: bytes) -> Outcome:
+        from simulator.core import webhook_transport  # h11 loads with the first delivery, not at start-up
+
         try:
             target = parse_target(delivery.url)
             async with asyncio.timeout(self.timeout):
