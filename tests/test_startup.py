@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-LATER = ("faker", "schemathesis", "hypothesis", "jwt", "cryptography", "h11", "httpx")
+LATER = ("faker", "schemathesis", "hypothesis", "h11", "httpx")
 
 
 def test_building_the_app_imports_none_of_the_libraries_used_later(tmp_path: Path) -> None:
@@ -19,7 +19,7 @@ def test_building_the_app_imports_none_of_the_libraries_used_later(tmp_path: Pat
         "create_app(Settings())\n"
         f"print(' '.join(name for name in {LATER!r} if name in sys.modules))\n"
     )
-    env = {**os.environ, "SIMULATOR_CACHE_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=tmp_path,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("SIM_")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == []
