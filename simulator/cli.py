@@ -134,13 +134,13 @@ def serve(settings: Settings) -> int:
 
     if settings.admin_token == "generate":
         settings = settings.with_(admin_token=secret_token())
+    app = create_app(settings)  # checks the fixtures and the fault plan: a broken file is told before the bind
     try:
         sock = bind(settings.host, settings.port)
     except OSError as error:
         reason = "the port is already in use" if error.errno == errno.EADDRINUSE else error.strerror or str(error)
         print(f"simulator: cannot listen on {settings.host}:{settings.port}: {reason}", file=sys.stderr)
         return 2
-    app = create_app(settings)
     banner = f"simulator listening on http://{settings.host}:{settings.port} (admin: /_sim/health)"
     if settings.admin_token:
         banner += f"\nadmin token (send as X-Sim-Admin-Token on /_sim/): {settings.admin_token}"
@@ -256,13 +256,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        from simulator.app import load_fixtures
-
-        load_fixtures(settings.fixtures)  # a broken file is told before the port is taken
-        if settings.faults is not None:
-            from simulator.app import load_fault_plan
-
-            load_fault_plan(settings.faults)
         return serve(settings)
     if args.command == "report":
         return report(args)

@@ -181,5 +181,5 @@ HANDLERS = {
     "deleteNamespace": delete_namespace,
     **rate_limits.HANDLERS,
     **faults.HANDLERS,
+    **fuzz.HANDLERS,
 }
-HANDLERS.update(fuzz.HANDLERS)  # /_sim/fuzz: response mutation

@@ -14,28 +14,22 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
-@contextlib.contextmanager
-def long_lived() -> Iterator[None]:
+def build_long_lived(build: Callable[[], T]) -> T:
     """Build long-lived state without collections on the way; freeze it once built."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        return build()
     finally:
         gc.freeze()
         if was_enabled:
             gc.enable()
-
-
-def build_long_lived(build: Callable[[], T]) -> T:
-    with long_lived():
-        return build()
 
 
 def release() -> None:
