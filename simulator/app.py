@@ -68,6 +68,7 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
         namespace_ttl=settings.namespace_ttl, token_clock=settings.token_clock,
         webhook_builders={plugin.name: plugin.webhooks for plugin in vendors},
         effects=EffectTable({plugin.name: plugin.effects for plugin in vendors}),  # checked here, at start-up
+        codecs={plugin.name: plugin.records for plugin in vendors if plugin.records is not None},
     )
     signer = Signer(hashlib.sha256(f"simulator-signing:{settings.seed}".encode()).digest())
     registry = Registry(config, {plugin.name: plugin.backend for plugin in vendors}, signer)

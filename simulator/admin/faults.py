@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from simulator.core.dispatch import Call, Reply
 from simulator.core.errors import Conflict, NotFound, SimulatorError, Violation
 from simulator.core.faultrules import RuleError, parse_rule
 from simulator.core.faults import PlanFull
 
 
-def add_fault(call: Call) -> Reply:
+def add_fault(call: Call[Any]) -> Reply:
     try:
         spec = parse_rule(call.body, call.registry.catalog, call.registry.webhooks)
     except RuleError as error:
@@ -25,19 +27,19 @@ def add_fault(call: Call) -> Reply:
     return Reply(rule.view(), status=201)
 
 
-def list_faults(call: Call) -> Reply:
+def list_faults(call: Call[Any]) -> Reply:
     plan = call.namespace.faults
     return Reply({"rules": [rule.view() for rule in plan.rules] if plan is not None else []})
 
 
-def clear_faults(call: Call) -> Reply:
+def clear_faults(call: Call[Any]) -> Reply:
     plan = call.namespace.faults
     if plan is not None:
         plan.clear()
     return Reply(None, status=204)
 
 
-def remove_fault(call: Call) -> Reply:
+def remove_fault(call: Call[Any]) -> Reply:
     plan = call.namespace.faults
     rule_id = call.params["id"]
     if plan is None or not plan.remove(rule_id):

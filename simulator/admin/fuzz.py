@@ -18,7 +18,7 @@ def _refuse(field: str, message: str) -> BadRequest:
                       [Violation(f"body.{field}", f"{_SETTINGS}/{field}", message)])
 
 
-def _known(call: Call, field: str, given: list[str] | None, known: set[str]) -> tuple[str, ...] | None:
+def _known(call: Call[Any], field: str, given: list[str] | None, known: set[str]) -> tuple[str, ...] | None:
     if given is None:
         return None
     unknown = sorted(set(given) - known)
@@ -37,12 +37,12 @@ def _off() -> dict[str, Any]:
     return {"enabled": False}
 
 
-def get_fuzz(call: Call) -> Reply:
+def get_fuzz(call: Call[Any]) -> Reply:
     plan = call.namespace.fuzz
     return Reply(plan.view() if plan is not None else _off())
 
 
-def set_fuzz(call: Call) -> Reply:
+def set_fuzz(call: Call[Any]) -> Reply:
     body: dict[str, Any] = call.body or {}
     catalog = call.registry.catalog
     operations = {op.operation_id for ops in catalog.values() for op in ops}
@@ -71,7 +71,7 @@ def set_fuzz(call: Call) -> Reply:
     return Reply(plan.view())
 
 
-def delete_fuzz(call: Call) -> Reply:
+def delete_fuzz(call: Call[Any]) -> Reply:
     call.namespace.fuzz = None
     return Reply(_off())
 

@@ -27,27 +27,27 @@ def _within_range(moment: float, field: str) -> float:
     return moment
 
 
-def _clock_view(call: Call, **extra: Any) -> Reply:
+def _clock_view(call: Call[Any], **extra: Any) -> Reply:
     namespace = call.namespace
     return Reply({"namespace": namespace.name, "now": isoformat(namespace.clock.now()),
                   "frozen": namespace.clock.frozen, "token_clock": namespace.token_clock, **extra})
 
 
-def health(call: Call) -> Reply:
+def health(call: Call[Any]) -> Reply:
     return Reply({"status": "ok", "version": __version__, "namespaces": len(call.registry.names())})
 
 
-def reset(call: Call) -> Reply:
+def reset(call: Call[Any]) -> Reply:
     empty = bool((call.body or {}).get("empty", False))
     call.namespace.reset(empty=empty)
     return Reply({"namespace": call.namespace.name, "reset": True, "empty": empty})
 
 
-def get_clock(call: Call) -> Reply:
+def get_clock(call: Call[Any]) -> Reply:
     return _clock_view(call)
 
 
-async def set_clock(call: Call) -> Reply:
+async def set_clock(call: Call[Any]) -> Reply:
     body = call.body or {}
     target = None
     if "now" in body:
@@ -75,7 +75,7 @@ async def set_clock(call: Call) -> Reply:
     return _clock_view(call, fired=fired)
 
 
-async def advance_clock(call: Call) -> Reply:
+async def advance_clock(call: Call[Any]) -> Reply:
     clock = call.namespace.clock
     seconds = float(call.body["seconds"])
     if clock.timestamp() + seconds > LATEST:
@@ -108,7 +108,7 @@ def _entry_view(entry: Entry) -> dict[str, Any]:
     return view
 
 
-def get_journal(call: Call) -> Reply:
+def get_journal(call: Call[Any]) -> Reply:
     vendor = call.params.get("vendor")
     operation = call.params.get("operation")
     only_violations = call.params.get("violations")
@@ -129,26 +129,26 @@ def get_journal(call: Call) -> Reply:
     })
 
 
-def clear_journal(call: Call) -> Reply:
+def clear_journal(call: Call[Any]) -> Reply:
     call.namespace.journal.clear()
     return Reply(None, status=204)
 
 
-def get_coverage(call: Call) -> Reply:
+def get_coverage(call: Call[Any]) -> Reply:
     namespace = call.namespace
     return Reply({"namespace": namespace.name, "vendors": namespace.coverage.report(call.registry.catalog)})
 
 
-def clear_coverage(call: Call) -> Reply:
+def clear_coverage(call: Call[Any]) -> Reply:
     call.namespace.coverage.clear()
     return Reply(None, status=204)
 
 
-def list_namespaces(call: Call) -> Reply:
+def list_namespaces(call: Call[Any]) -> Reply:
     return Reply({"namespaces": call.registry.names()})
 
 
-def get_namespace(call: Call) -> Reply:
+def get_namespace(call: Call[Any]) -> Reply:
     namespace = call.registry.existing(call.params["name"])
     return Reply({
         "name": namespace.name,
@@ -161,7 +161,7 @@ def get_namespace(call: Call) -> Reply:
     })
 
 
-def delete_namespace(call: Call) -> Reply:
+def delete_namespace(call: Call[Any]) -> Reply:
     call.registry.delete(call.params["name"])
     return Reply(None, status=204)
 

@@ -9,23 +9,23 @@ from simulator.core.errors import BadRequest, Violation
 from simulator.core.ratelimit import parse_limit, preset_views
 
 
-def _view(call: Call) -> dict[str, Any]:
+def _view(call: Call[Any]) -> dict[str, Any]:
     return {"namespace": call.namespace.name, "limits": call.namespace.rate_limits.views(),
             "presets": preset_views(call.registry.rate_profiles)}
 
 
-def set_rate_limit(call: Call) -> Reply:
+def set_rate_limit(call: Call[Any]) -> Reply:
     profiles = call.registry.rate_profiles
     vendor, limit = parse_limit(call.body, profiles)
     call.namespace.rate_limits.set(vendor, limit, profiles[vendor])
     return Reply(_view(call))
 
 
-def list_rate_limits(call: Call) -> Reply:
+def list_rate_limits(call: Call[Any]) -> Reply:
     return Reply(_view(call))
 
 
-def clear_rate_limits(call: Call) -> Reply:
+def clear_rate_limits(call: Call[Any]) -> Reply:
     vendor = call.params.get("vendor")
     if vendor is not None and vendor not in call.registry.rate_profiles:  # a lenient server passes what came
         known = ", ".join(sorted(call.registry.rate_profiles))

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from simulator.core.auth import TokenTime
 from simulator.core.errors import (
@@ -24,6 +24,7 @@ from simulator.core.validation import Validator
 logger = logging.getLogger("simulator")
 _PARAM = re.compile(r"\{([^}/]+)\}")
 JSON = "application/json"
+B = TypeVar("B")  # the backend a vendor's handlers work on
 
 
 @dataclass
@@ -37,11 +38,13 @@ class Reply:
 
 
 @dataclass
-class Call:
+class Call(Generic[B]):
+    """One request as a handler sees it; ``Call[PrevailBackend]`` types ``call.backend``."""
+
     operation: Operation
     namespace_name: str
     registry: Registry
-    backend: Any
+    backend: B
     params: dict[str, Any]
     body: Any
     headers: Mapping[str, str]  # lower-case names
@@ -80,8 +83,8 @@ class Call:
         return f"{self.scope.get('scheme', 'http')}://{host}{prefix}"
 
 
-Handler = Callable[[Call], Reply | Awaitable[Reply]]
-Verifier = Callable[[Call], Any]
+Handler = Callable[[Call[Any]], Reply | Awaitable[Reply]]
+Verifier = Callable[[Call[Any]], Any]
 
 
 class ErrorShape(Protocol):

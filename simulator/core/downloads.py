@@ -7,6 +7,7 @@ so a plain GET from any client reaches the namespace that issued it.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl
 
 from simulator.core.dispatch import Call, Reply
@@ -15,18 +16,18 @@ from simulator.core.signing import Query, Signer, UrlRejected, s3_error_xml, s3_
 XML = "application/xml"
 
 
-def query_items(call: Call) -> Query:
+def query_items(call: Call[Any]) -> Query:
     """Every query parameter as sent, repeats included (the signature covers them all)."""
     raw: bytes = call.scope.get("query_string", b"")
     return parse_qsl(raw.decode("latin-1"), keep_blank_values=True) if raw else []
 
 
-def s3_url(call: Call, signer: Signer, path: str, signed_at: float, ttl: int) -> str:
+def s3_url(call: Call[Any], signer: Signer, path: str, signed_at: float, ttl: int) -> str:
     """``{base}{path}?X-Amz-...``: valid ``s3_ttl(ttl)`` seconds from ``signed_at`` on the namespace clock."""
     return f"{call.base_url}{path}?{signer.s3_query(path, call.namespace_name, signed_at, s3_ttl(ttl))}"
 
 
-def s3_rejection(call: Call, signer: Signer, path: str) -> Reply | None:
+def s3_rejection(call: Call[Any], signer: Signer, path: str) -> Reply | None:
     """S3's 403 XML when the request's URL for ``path`` is not valid here and now, else None."""
     try:
         signer.verify_s3(path, call.namespace_name, query_items(call), call.now())

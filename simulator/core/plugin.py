@@ -10,6 +10,7 @@ from simulator.core.dispatch import ErrorShape, Handler, Verifier
 from simulator.core.effects import EffectHandler
 from simulator.core.fixturerules import Record
 from simulator.core.ratelimit import RateProfile
+from simulator.core.records import RecordCodec
 from simulator.core.store import BackendFactory
 from simulator.core.webhook_faults import Builder
 
@@ -39,3 +40,5 @@ class VendorPlugin:
     webhooks: Mapping[str, Builder] = field(default_factory=dict)
     # the timed effects this vendor queues (VendorContext.later), by name: handler(its backend, the effect's args)
     effects: Mapping[str, EffectHandler] = field(default_factory=dict)
+    # how this vendor's records become one JSON document and back (GET/PUT /_sim/state, --state-dir)
+    records: RecordCodec | None = None

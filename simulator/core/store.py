@@ -33,6 +33,7 @@ from simulator.core.faults import FaultPlan
 from simulator.core.journal import Journal
 from simulator.core.rand import SeededSource
 from simulator.core.ratelimit import RateLimits, RateProfile
+from simulator.core.records import RecordCodec
 from simulator.core.schedule import DueQueue
 from simulator.core.signing import Signer
 from simulator.core.spec import Operation
@@ -95,6 +96,8 @@ class StoreConfig:
     webhook_builders: Mapping[str, Mapping[str, Builder]] = field(default_factory=dict)
     # vendor -> effect name -> handler (VendorPlugin.effects), checked when the server starts
     effects: EffectTable = field(default_factory=EffectTable)
+    # vendor -> how its records become data and back (VendorPlugin.records): state documents, --state-dir
+    codecs: Mapping[str, RecordCodec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class Snapshot:
 class Namespace:
     def __init__(self, name: str, config: StoreConfig, factories: Mapping[str, BackendFactory], signer: Signer):
         self.name = name
+        self.seed = config.seed  # a loaded state document may bring its own
         self._config = config
         self._factories = factories
         self._signer = signer
@@ -151,6 +155,10 @@ class Namespace:
         return TokenTime(wall_time(), "wall")
 
     @property
+    def config(self) -> StoreConfig:
+        return self._config
+
+    @property
     def busy(self) -> bool:
         """Seeding or firing a backlog of due effects: requests here wait, the ticker and eviction pass."""
         return self._busy is not None
@@ -175,27 +183,34 @@ class Namespace:
     def _idle(self, _work: asyncio.Future[Any]) -> None:
         self._busy = None
 
+    def context(self, vendor: str) -> VendorContext:
+        """What ``vendor``'s backend in this namespace is built with (seeded, or loaded from records)."""
+        return VendorContext(
+            vendor=vendor,
+            namespace=self.name,
+            clock=self.clock,
+            source=SeededSource(self.seed, vendor),
+            fixtures=self._config.fixtures.get(vendor, {}),
+            options=self._config.options,
+            queue=self.queue,
+            webhooks=self.webhooks,
+            signer=self._signer,
+            empty=self.empty,
+            token_time=self.token_time,
+        )
+
     def state(self, vendor: str) -> Any:
         backend = self._states.get(vendor)
         if backend is None:
-            factory = self._factories[vendor]
-            backend = factory(
-                VendorContext(
-                    vendor=vendor,
-                    namespace=self.name,
-                    clock=self.clock,
-                    source=SeededSource(self._config.seed, vendor),
-                    fixtures=self._config.fixtures.get(vendor, {}),
-                    options=self._config.options,
-                    queue=self.queue,
-                    webhooks=self.webhooks,
-                    signer=self._signer,
-                    empty=self.empty,
-                    token_time=self.token_time,
-                )
-            )
+            backend = self._factories[vendor](self.context(vendor))
             self._states[vendor] = backend
         return backend
+
+    def install(self, states: Mapping[str, Any], effects: tuple[Effect, ...]) -> None:
+        """Hold exactly these backends (built with :meth:`context`) and wait for exactly these effects;
+        vendors not in ``states`` seed on next touch."""
+        self._states = dict(states)
+        self.queue.replace(effects)
 
     def seeded_vendors(self) -> list[str]:
         return sorted(self._states)
@@ -229,6 +244,7 @@ class Namespace:
     def reset(self, empty: bool = False) -> None:
         self._states.clear()
         self.queue.clear()
+        self.seed = self._config.seed
         self.empty = empty
         self.fuzz = None
         self.rate_limits.clear()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import httpx
 
@@ -15,7 +16,7 @@ def _break_list_sessions(app: object) -> None:
     for route in app.state.pipeline.router.routes:  # type: ignore[attr-defined]
         binding = route.by_method.get("GET")
         if binding is not None and binding.operation.operation_id == "listSessions":
-            def broken(call: Call) -> Reply:
+            def broken(call: Call[Any]) -> Reply:
                 return Reply({"pagy": {"page": 1, "items": 0, "count": 0, "pages": 1}, "sessions": []})
 
             route.by_method["GET"] = replace(binding, handler=broken)

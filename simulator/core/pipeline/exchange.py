@@ -35,7 +35,7 @@ class Exchange:
     namespace: Namespace | None = None
     raw_body: bytes = b""
     checked: CheckedRequest | None = None
-    call: Call | None = None
+    call: Call[Any] | None = None
     reply: Reply | None = None  # set by the stage that answers; later request stages are skipped
     warnings: list[str] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)  # journaled: what stages did to the request or answer

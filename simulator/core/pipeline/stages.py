@@ -225,7 +225,7 @@ class Mutate:
             exchange.reply = mutate_reply(namespace.fuzz, namespace, binding, reply, exchange.detail)
 
 
-def authenticate(binding: Any, call: Call) -> Any:
+def authenticate(binding: Any, call: Call[Any]) -> Any:
     alternatives = binding.operation.security
     if not alternatives or any(len(schemes) == 0 for schemes in alternatives):
         return None

@@ -13,7 +13,7 @@ from simulator.vendors.koreai import media
 from simulator.vendors.koreai.models import SUCCESS, App, KoreaiBackend, Recording, VoiceCall
 
 
-def authenticate(call: Call) -> App:
+def authenticate(call: Call[Any]) -> App:
     """The ``auth`` header: an HS256 JWT signed with the app's client secret, claims ``appId`` and ``sub``."""
     backend: KoreaiBackend = call.backend
     token = (call.headers.get("auth") or "").strip()
@@ -32,7 +32,8 @@ def authenticate(call: Call) -> App:
     return backend.apps[claims["appId"]]
 
 
-def _recording_view(call: Call, backend: KoreaiBackend, voice_call: VoiceCall, recording: Recording) -> dict[str, str]:
+def _recording_view(call: Call[Any], backend: KoreaiBackend, voice_call: VoiceCall,
+                    recording: Recording) -> dict[str, str]:
     path = backend.media_path(voice_call, recording)
     now = call.now()
     query = backend.ctx.signer.ens_query(path, call.namespace_name, int(now) + backend.options.url_ttl,
@@ -40,12 +41,12 @@ def _recording_view(call: Call, backend: KoreaiBackend, voice_call: VoiceCall, r
     return {"fileName": recording.file_name, "fileUrl": f"{call.base_url}{path}?{query}"}
 
 
-def _session_id(call: Call) -> str:
+def _session_id(call: Call[Any]) -> str:
     """The sessionId; absent only when a lenient server serves a request that lacks it."""
     return str(call.params.get("sessionId", ""))
 
 
-def get_recordings(call: Call) -> Reply:
+def get_recordings(call: Call[Any]) -> Reply:
     backend: KoreaiBackend = call.backend
     bot_id = backend.bot_of(call.principal, call.params["botId"])
     voice_call = backend.call_of(bot_id, _session_id(call))
@@ -58,14 +59,14 @@ def get_recordings(call: Call) -> Reply:
     return Reply({"status": status, "recording": recordings})
 
 
-def delete_recordings(call: Call) -> Reply:
+def delete_recordings(call: Call[Any]) -> Reply:
     backend: KoreaiBackend = call.backend
     bot_id = backend.bot_of(call.principal, call.params["botId"])
     status, deleted = backend.delete_recordings(bot_id, _session_id(call))
     return Reply({"status": status, "sessionId": _session_id(call), "deletedRecordings": deleted})
 
 
-def media_stream(call: Call) -> Reply:
+def media_stream(call: Call[Any]) -> Reply:
     """A recording's WAV behind its signed URL: 403 once expired or altered, 404 once deleted."""
     backend: KoreaiBackend = call.backend
     backend.ctx.signer.verify_ens(call.path, call.namespace_name, query_items(call), call.now(),
@@ -102,7 +103,7 @@ def call_view(backend: KoreaiBackend, voice_call: VoiceCall) -> dict[str, Any]:
     }
 
 
-def create_call(call: Call) -> Reply:
+def create_call(call: Call[Any]) -> Reply:
     backend: KoreaiBackend = call.backend
     body = call.body if isinstance(call.body, dict) else {}  # a lenient server passes what came
     voice_call = backend.start_call(
@@ -112,12 +113,12 @@ def create_call(call: Call) -> Reply:
     return Reply(call_view(backend, voice_call), status=201)
 
 
-def end_call(call: Call) -> Reply:
+def end_call(call: Call[Any]) -> Reply:
     backend: KoreaiBackend = call.backend
     return Reply(call_view(backend, backend.end_call(call.params["session_id"])))
 
 
-def list_calls(call: Call) -> Reply:
+def list_calls(call: Call[Any]) -> Reply:
     backend: KoreaiBackend = call.backend
     return Reply({"calls": [call_view(backend, c) for c in backend.calls_of(call.params.get("bot_id"))]})
 

@@ -25,7 +25,7 @@ RECORDING_TTL = 24 * 3600
 _BODY = "#/components/schemas/RemoteSessionInput/properties"
 
 
-def authenticate(call: Call) -> Organisation:
+def authenticate(call: Call[Any]) -> Organisation:
     """Bearer JWT, or the ``jwt_payload`` query or body field, signed with the organisation's key."""
     backend: PrevailBackend = call.backend
     token = bearer_token(call.headers.get("authorization")) or call.query.get("jwt_payload")
@@ -67,7 +67,7 @@ def session_view(backend: PrevailBackend, session: Session) -> dict[str, Any]:
     return {**backend.webhook_session(session), "case": session.case, "session_url": session.session_url}
 
 
-def _window(call: Call) -> Window:
+def _window(call: Call[Any]) -> Window:
     start, end = call.params.get("start_time"), call.params.get("end_time")
     return Window(int(start) if start is not None else None, int(end) if end is not None else None)
 
@@ -83,7 +83,7 @@ def _deponent(given: dict[str, Any] | None) -> dict[str, Any] | None:
     return {key: given[key] for key in _DEPONENT_FIELDS if key in given}
 
 
-def create_session_request(call: Call) -> Reply:
+def create_session_request(call: Call[Any]) -> Reply:
     backend: PrevailBackend = call.backend
     org: Organisation = call.principal
     body = call.body["session_request"]
@@ -127,7 +127,7 @@ def create_session_request(call: Call) -> Reply:
     return Reply({"requests": [created_view(request)]}, status=201)
 
 
-def list_session_requests(call: Call) -> Reply:
+def list_session_requests(call: Call[Any]) -> Reply:
     backend: PrevailBackend = call.backend
     found = backend.requests_of(call.principal.slug, _window(call))
     page = pagy(len(found), call.params.get("page"), call.params.get("items"),
@@ -135,7 +135,7 @@ def list_session_requests(call: Call) -> Reply:
     return Reply({"pagy": page.as_dict(), "requests": [rendered(r, listed_view) for r in page.slice(found)]})
 
 
-def list_sessions(call: Call) -> Reply:
+def list_sessions(call: Call[Any]) -> Reply:
     backend: PrevailBackend = call.backend
     found = backend.sessions_of(call.principal.slug, _window(call))
     page = pagy(len(found), call.params.get("page"), call.params.get("items"),
@@ -147,7 +147,7 @@ def _file_path(session: Session, index: int, filename: str) -> str:
     return f"/_sim/files/prevail/{session.remote_session_id}-{index}/{filename}"
 
 
-def session_recordings(call: Call) -> Reply:
+def session_recordings(call: Call[Any]) -> Reply:
     backend: PrevailBackend = call.backend
     session = backend.session_of(call.principal.slug, call.params["remote_session_id"])
     views = []
@@ -164,7 +164,7 @@ def session_recordings(call: Call) -> Reply:
     return Reply({"recordings": views})
 
 
-def session_transcript(call: Call) -> Reply:
+def session_transcript(call: Call[Any]) -> Reply:
     backend: PrevailBackend = call.backend
     session = backend.session_of(call.principal.slug, call.params["remote_session_id"])
     if backend.transcript_status(session) != "completed":
@@ -175,7 +175,7 @@ def session_transcript(call: Call) -> Reply:
     return Reply({"transcript": backend.transcript(session)})
 
 
-def download_file(call: Call) -> Reply:
+def download_file(call: Call[Any]) -> Reply:
     """A recording behind its presigned URL: 403 with S3's XML once expired or tampered with."""
     backend: PrevailBackend = call.backend
     object_id, filename = call.params["object_id"], call.params["filename"]
@@ -192,7 +192,7 @@ def download_file(call: Call) -> Reply:
     return Reply(materials.recording_blob(f"{backend.ctx.source.seed}:{object_id}", recording.size, filename))
 
 
-def schedule_request(call: Call) -> Reply:
+def schedule_request(call: Call[Any]) -> Reply:
     backend: PrevailBackend = call.backend
     return Reply({"requests": [listed_view(backend.schedule(call.params["id"]))]})
 

@@ -24,7 +24,7 @@ RULE = "#/paths/~1_sim~1prevail~1session_requests/post/requestBody/content/appli
 WITH_SESSION = ("scheduled", "ready")
 
 
-def store_session_requests(call: Call) -> Reply:
+def store_session_requests(call: Call[Any]) -> Reply:
     backend: PrevailBackend = call.backend
     records = call.body if isinstance(call.body, list) else []
     drafts = [_draft(backend, record, index, call.now()) for index, record in enumerate(records)]

@@ -26,7 +26,7 @@ from simulator.vendors.realtimekit.views import participant_view, session_detail
 FILES_PREFIX = "/_sim/files/realtimekit"
 
 
-def authenticate(call: Call) -> Principal:
+def authenticate(call: Call[Any]) -> Principal:
     """An API token as ``Authorization: Bearer``, or ``X-Auth-Email`` with ``X-Auth-Key``."""
     backend: RealtimeKitBackend = call.backend
     token = bearer_token(call.headers.get("authorization"))
@@ -41,17 +41,17 @@ def authenticate(call: Call) -> Principal:
                        "X-Auth-Key", "missing_credentials")
 
 
-def _app(call: Call) -> tuple[RealtimeKitBackend, App]:
+def _app(call: Call[Any]) -> tuple[RealtimeKitBackend, App]:
     backend: RealtimeKitBackend = call.backend
     return backend, backend.app_for(call.principal, call.params["account_id"], call.params["app_id"])
 
 
-def _session(call: Call) -> tuple[RealtimeKitBackend, Session]:
+def _session(call: Call[Any]) -> tuple[RealtimeKitBackend, Session]:
     backend, app = _app(call)
     return backend, backend.session_of(app, call.params["session_id"])
 
 
-def _instant(call: Call, name: str) -> float | None:
+def _instant(call: Call[Any], name: str) -> float | None:
     raw = call.params.get(name)
     if raw is None:
         return None
@@ -62,11 +62,11 @@ def _instant(call: Call, name: str) -> float | None:
         raise InvalidRequest([Violation(f"query.{name}", pointer, f"is not a valid instant ({error})")]) from None
 
 
-def _page(call: Call, total: int) -> OffsetPage:
+def _page(call: Call[Any], total: int) -> OffsetPage:
     return offset_page(total, call.params.get("page_no") or 1, call.params.get("per_page") or DEFAULT_PER_PAGE)
 
 
-def get_sessions(call: Call) -> Reply:
+def get_sessions(call: Call[Any]) -> Reply:
     backend, app = _app(call)
     params = call.params
     query = SessionQuery(
@@ -82,13 +82,13 @@ def get_sessions(call: Call) -> Reply:
                   "paging": page.paging()})
 
 
-def get_session_details(call: Call) -> Reply:
+def get_session_details(call: Call[Any]) -> Reply:
     _backend, session = _session(call)
     details = session_details(session, call.now(), bool(call.params.get("include_breakout_rooms")))
     return Reply({"success": True, "data": details})
 
 
-def get_session_participants(call: Call) -> Reply:
+def get_session_participants(call: Call[Any]) -> Reply:
     backend, session = _session(call)
     params = call.params
     query = ParticipantQuery(search=params.get("search"), sort_by=params.get("sort_by", "joinedAt"),
@@ -105,7 +105,7 @@ def get_session_participants(call: Call) -> Reply:
     return Reply({"success": True, "data": {"participants": views, "paging": page.paging()}})
 
 
-def get_session_participant_details(call: Call) -> Reply:
+def get_session_participant_details(call: Call[Any]) -> Reply:
     backend, session = _session(call)
     participant = backend.participant_of(session, call.params["participant_id"])
     events = backend.ctx.source.child(f"events:{participant.id}") if call.params.get("include_peer_events") else None
@@ -113,7 +113,7 @@ def get_session_participant_details(call: Call) -> Reply:
                   "data": {"participant": participant_view(session, participant, call.now(), events=events)}})
 
 
-def get_peer_report(call: Call) -> Reply:
+def get_peer_report(call: Call[Any]) -> Reply:
     backend, app = _app(call)
     session, participant = backend.peer_of(app, call.params["peer_id"])
     now = call.now()
@@ -126,7 +126,7 @@ def get_peer_report(call: Call) -> Reply:
     return Reply({"success": True, "data": {"participant": view}})
 
 
-def _download_url(call: Call, backend: RealtimeKitBackend, session: Session, filename: str) -> tuple[str, str]:
+def _download_url(call: Call[Any], backend: RealtimeKitBackend, session: Session, filename: str) -> tuple[str, str]:
     """A signed URL to the simulator's copy of the file, and the instant it expires."""
     path = f"{FILES_PREFIX}/{session.id}/{filename}"
     signed_at, ttl = int(call.now()), s3_ttl(backend.download_ttl)  # S3 URLs live a week at most
@@ -134,13 +134,13 @@ def _download_url(call: Call, backend: RealtimeKitBackend, session: Session, fil
     return url, stamp(signed_at + ttl)
 
 
-def get_session_chat(call: Call) -> Reply:
+def get_session_chat(call: Call[Any]) -> Reply:
     backend, session = _session(call)
     url, expiry = _download_url(call, backend, session, materials.CHAT_FILE[0])
     return Reply({"success": True, "data": {"chat_download_url": url, "chat_download_url_expiry": expiry}})
 
 
-def get_session_transcripts(call: Call) -> Reply:
+def get_session_transcripts(call: Call[Any]) -> Reply:
     backend, session = _session(call)
     backend.require_ended(session, "transcript")
     filename, _media = materials.TRANSCRIPT_FORMATS[call.params.get("format", "CSV")]
@@ -149,7 +149,7 @@ def get_session_transcripts(call: Call) -> Reply:
                                             "transcript_download_url_expiry": expiry}})
 
 
-def get_session_summary(call: Call) -> Reply:
+def get_session_summary(call: Call[Any]) -> Reply:
     backend, session = _session(call)
     backend.ready_summary(session)
     url, expiry = _download_url(call, backend, session, materials.SUMMARY_FILE[0])
@@ -157,7 +157,7 @@ def get_session_summary(call: Call) -> Reply:
                                             "summaryDownloadUrlExpiry": expiry}})
 
 
-def generate_summary(call: Call) -> Reply:
+def generate_summary(call: Call[Any]) -> Reply:
     backend, session = _session(call)
     status = backend.request_summary(session)
     return Reply({"success": True, "data": {"session_id": session.id, "status": status}})
@@ -182,7 +182,7 @@ def _file(backend: RealtimeKitBackend, session: Session, filename: str, now: flo
     return None
 
 
-def download_file(call: Call) -> Reply:
+def download_file(call: Call[Any]) -> Reply:
     """A chat, transcript or summary behind its signed URL: S3's 403 XML once expired or altered."""
     backend: RealtimeKitBackend = call.backend
     session_id, filename = call.params["session_id"], call.params["filename"]

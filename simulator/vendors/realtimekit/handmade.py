@@ -29,7 +29,7 @@ PRESETS = {
 MAX_PARTICIPANTS = 10_000
 
 
-def store_sessions(call: Call) -> Reply:
+def store_sessions(call: Call[Any]) -> Reply:
     backend: RealtimeKitBackend = call.backend
     records = call.body if isinstance(call.body, list) else []
     total = sum(len(record["participants"]) for record in records)

@@ -17,7 +17,7 @@ from simulator.vendors.vonage.models import CALL_ENDS, Account, InvalidParameter
 _VONAGE_HOST = re.compile(r"^studio-api-(eu|us)\.ai\.vonage\.com(:\d+)?$", re.IGNORECASE)
 
 
-def authenticate(call: Call) -> Account:
+def authenticate(call: Call[Any]) -> Account:
     """``X-Vgai-Key``: the account's API key. On a regional Vonage host, the key must be of that region."""
     key = call.headers.get("x-vgai-key")
     if not key:
@@ -37,7 +37,7 @@ def _hit(source: bytes, includes: list[str] | None) -> Any:
     return orjson.Fragment(source) if includes is None else project(orjson.loads(source), includes)
 
 
-def search_sessions(call: Call) -> Reply:
+def search_sessions(call: Call[Any]) -> Reply:
     backend: VonageBackend = call.backend
     wanted = search.parse(call.params, backend.catalog(call.principal), int(call.now() * 1000))
     for warning in wanted.warnings:
@@ -51,31 +51,31 @@ def search_sessions(call: Call) -> Reply:
     })
 
 
-def get_session(call: Call) -> Reply:
+def get_session(call: Call[Any]) -> Reply:
     backend: VonageBackend = call.backend
     return Reply(orjson.Fragment(backend.session(call.principal, call.params["session_id"])))
 
 
-def _day(call: Call) -> str:
+def _day(call: Call[Any]) -> str:
     day = call.params.get("session_start_time")
     if not isinstance(day, str):  # only a lenient server lets a request without it through
         raise InvalidParameter("session_start_time is required: the day the session started, e.g. 2021-01-15")
     return day
 
 
-def get_session_parameters(call: Call) -> Reply:
+def get_session_parameters(call: Call[Any]) -> Reply:
     backend: VonageBackend = call.backend
     document = backend.session(call.principal, call.params["session_id"], _day(call))
     return Reply(orjson.Fragment(document))
 
 
-def delete_session(call: Call) -> Reply:
+def delete_session(call: Call[Any]) -> Reply:
     backend: VonageBackend = call.backend
     backend.delete(call.principal, call.params["session_id"], _day(call))
     return Reply({"id": call.params["session_id"], "deleted": True})
 
 
-def store_sessions(call: Call) -> Reply:
+def store_sessions(call: Call[Any]) -> Reply:
     backend: VonageBackend = call.backend
     documents = call.body
     if not isinstance(documents, list) or not all(isinstance(document, dict) for document in documents):
@@ -85,7 +85,7 @@ def store_sessions(call: Call) -> Reply:
     return Reply({"stored": len(ids), "ids": ids}, status=201)
 
 
-def download_recording(call: Call) -> Reply:
+def download_recording(call: Call[Any]) -> Reply:
     backend: VonageBackend = call.backend
     account_id, version_id, filename = call.params["account_id"], call.params["version_id"], call.params["filename"]
     length = backend.recording_length(account_id, f"{account_id}/{version_id}/{filename}")
