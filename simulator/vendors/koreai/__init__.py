@@ -12,7 +12,7 @@ from simulator.core.ratelimit import RateProfile, jwt_claim
 from simulator.vendors.koreai.errors import KoreaiErrors
 from simulator.vendors.koreai.fixture_schema import SCHEMA
 from simulator.vendors.koreai.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
-from simulator.vendors.koreai.models import KoreaiBackend
+from simulator.vendors.koreai.seed import seeded
 
 # Development tokens from `simulator credentials` expire on 2100-01-01, on any clock a test will set.
 LONG_LIVED_EXP = 4102444800
@@ -56,7 +56,7 @@ PLUGIN = VendorPlugin(
     admin_handlers=ADMIN_HANDLERS,
     verifiers={"koreaiJwt": authenticate},
     errors=KoreaiErrors(),
-    backend=KoreaiBackend,
+    backend=seeded,
     credentials=credentials,
     fixture_schema=SCHEMA,
     token=token,

@@ -92,8 +92,7 @@ class KoreaiBackend:
     """All Kore.ai state of one namespace."""
 
     def __init__(self, ctx: VendorContext):
-        from simulator.vendors.koreai import seed
-
+        """An empty backend: the fixtures' apps and options, no calls (the seeder fills it)."""
         self.ctx = ctx
         fixtures = ctx.fixtures
         self.apps = {
@@ -110,9 +109,7 @@ class KoreaiBackend:
         )
         self.calls: dict[str, VoiceCall] = {}
         self.files: dict[str, str] = {}  # file id -> session id
-        self._generated = 0
-        if not ctx.empty:
-            seed.populate(self, fixtures)
+        self.generated = 0  # session ids generated so far: the next one derives from it
 
     # identity -------------------------------------------------------------------------------------
     def secret_for(self, app_id: Any) -> str | None:
@@ -206,8 +203,8 @@ class KoreaiBackend:
 
     def _new_session_id(self, bot_id: str) -> str:
         while True:
-            self._generated += 1
-            candidate = self.ctx.source.child(f"session:{bot_id}:{self._generated}").hex(24)
+            self.generated += 1
+            candidate = self.ctx.source.child(f"session:{bot_id}:{self.generated}").hex(24)
             if candidate not in self.calls:
                 return candidate
 

@@ -9,13 +9,21 @@ the week before, a few of them without media.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from simulator.vendors.koreai.models import KoreaiBackend
+from simulator.core.store import VendorContext
+from simulator.vendors.koreai.models import KoreaiBackend
 
 DAY = 86400
 SEGMENTS = (1, 1, 1, 1, 2, 3)  # most calls have one merged recording; transferred calls have more
+
+
+def seeded(ctx: VendorContext) -> KoreaiBackend:
+    """The namespace's Kore.ai backend: the fixtures' apps, and their calls unless the namespace asks for none."""
+    backend = KoreaiBackend(ctx)
+    if not ctx.empty:
+        populate(backend, ctx.fixtures)
+    return backend
 
 
 def populate(backend: KoreaiBackend, fixtures: Any) -> None:
