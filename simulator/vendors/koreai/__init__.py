@@ -12,6 +12,7 @@ from simulator.core.ratelimit import RateProfile, jwt_claim
 from simulator.vendors.koreai.errors import KoreaiErrors
 from simulator.vendors.koreai.fixture_schema import SCHEMA
 from simulator.vendors.koreai.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
+from simulator.vendors.koreai.records import RECORDS
 from simulator.vendors.koreai.seed import seeded
 
 # Development tokens from `simulator credentials` expire on 2100-01-01, on any clock a test will set.
@@ -57,6 +58,7 @@ PLUGIN = VendorPlugin(
     verifiers={"koreaiJwt": authenticate},
     errors=KoreaiErrors(),
     backend=seeded,
+    records=RECORDS,
     credentials=credentials,
     fixture_schema=SCHEMA,
     token=token,

@@ -190,10 +190,34 @@ class KoreaiBackend:
             has_media=has_media, file_ids=file_ids, file_hashes=tuple(source.hex(32) for _ in range(count)),
             weights=tuple(source.integer(2, 9) for _ in range(count)),
         )
-        self.calls[session_id] = call
-        for file_id in file_ids:
-            self.files[file_id] = session_id
+        self.store(call)
         return call
+
+    def store(self, call: VoiceCall) -> None:
+        self.calls[call.session_id] = call
+        for file_id in call.file_ids:
+            self.files[file_id] = call.session_id
+
+    def refusal(self, call: VoiceCall) -> str | None:
+        """Why a call given as data (a loaded state document) cannot be stored beside the stored ones, if so."""
+        owner = self.bot_apps.get(call.bot_id)
+        if owner is None:
+            return f"bot {call.bot_id!r} is in no app of the fixtures"
+        if owner.client_id != call.app_id:
+            return f"app_id {call.app_id!r} does not own bot {call.bot_id!r} (app {owner.client_id!r} does)"
+        if call.session_id in self.calls:
+            return f"session id {call.session_id!r} is stored twice"
+        if call.ends_at is not None and call.ends_at < call.started_at:
+            return f"ends_at {call.ends_at} is before started_at {call.started_at}"
+        if not len(call.file_ids) == len(call.file_hashes) == len(call.weights):
+            return "file_ids, file_hashes and weights must have one entry per recording each"
+        if call.has_media != bool(call.file_ids):
+            return ("a call with media needs at least one recording file" if call.has_media
+                    else "a call without media has no recording files")
+        taken = next((f for f in call.file_ids if f in self.files), None)
+        if taken is not None:
+            return f"file id {taken!r} belongs to call {self.files[taken]!r} too"
+        return None
 
     def start_call(self, bot_id: str, session_id: str | None, user_id: str | None, duration: float | None,
                    has_media: bool, segments: int) -> VoiceCall:
