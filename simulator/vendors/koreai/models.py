@@ -11,16 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.core.auth import TokenTime, verify_hs256
+from simulator.core.blobs import Blob
 from simulator.core.clock import to_datetime
-from simulator.core.errors import Conflict, Forbidden, NotFound
+from simulator.core.errors import Conflict, Forbidden, NotFound, Unauthorized
 from simulator.core.rand import SeededSource
+from simulator.core.signing import Query
 from simulator.core.store import VendorContext
+from simulator.vendors.koreai.media import wav_blob
 
 SUCCESS = "success"
 MEDIA_UNAVAILABLE = "media_unavailable"
 CALL_IN_PROGRESS = "call_in_progress"
 MEDIA_IN_PROGRESS = "media_in_progress"
 MEDIA_ROOT = "/api/getMediaStream/smartassistrecording"
+DEFAULT_SEGMENTS = 1  # recording files of a started call, unless asked otherwise
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,14 @@ class Recording:
     @property
     def file_name(self) -> str:
         return f"{self.file_hash}-merged.wav"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A recording as the API lists it: its file name and its signed ``path?query`` on this server."""
+
+    file_name: str
+    target: str
 
 
 @dataclass
@@ -81,6 +94,15 @@ class VoiceCall:
 
 
 @dataclass(frozen=True)
+class CallSummary:
+    """A call with what the clock makes of it now (the admin API's view)."""
+
+    call: VoiceCall
+    status: str
+    media_ready_at: float | None
+
+
+@dataclass(frozen=True)
 class Options:
     media_delay: float
     url_ttl: int
@@ -115,6 +137,18 @@ class KoreaiBackend:
     def secret_for(self, app_id: Any) -> str | None:
         app = self.apps.get(app_id) if isinstance(app_id, str) else None
         return app.client_secret if app else None
+
+    def app_of_token(self, token: str, at: TokenTime) -> App:
+        """The app whose client secret signed ``token``: an HS256 JWT with claims ``appId`` and ``sub``."""
+
+        def secret(claims: dict[str, Any]) -> str:
+            found = self.secret_for(claims.get("appId"))
+            if found is None:
+                raise Unauthorized(f"Token appId {claims.get('appId')!r} is the client id of no app", "unknown_app")
+            return found
+
+        claims = verify_hs256(token, secret, at, require=("appId", "sub"), require_exp=False)
+        return self.apps[claims["appId"]]
 
     def bot_of(self, app: App, bot_id: str) -> str:
         """The bot, if the caller's app owns it: 404 for a bot no app has, 403 for another app's."""
@@ -168,9 +202,42 @@ class KoreaiBackend:
     def nonce(self, file_id: str, now: float) -> str:
         return self.ctx.source.child(f"nonce:{file_id}:{int(now)}").digits(10)
 
-    def calls_of(self, bot_id: str | None) -> list[VoiceCall]:
+    def fetch_recordings(self, app: App, bot_id: str, session_id: str, namespace: str) -> tuple[str, list[Link]]:
+        """The session's status and, once ``success``, each recording's file name and signed ``path?query``.
+
+        A session the bot has no call of is ``media_unavailable``, as the vendor answers for a session it
+        has no recording of.
+        """
+        call = self.call_of(self.bot_of(app, bot_id), session_id)
+        if call is None:
+            return MEDIA_UNAVAILABLE, []
+        status = self.status(call)
+        if status != SUCCESS:
+            return status, []
+        now = self.ctx.now()
+        links = []
+        for recording in self.recordings(call):
+            path = self.media_path(call, recording)
+            query = self.ctx.signer.ens_query(path, namespace, int(now) + self.options.url_ttl,
+                                              self.nonce(recording.file_id, now))
+            links.append(Link(recording.file_name, f"{path}?{query}"))
+        return status, links
+
+    def media(self, path: str, namespace: str, query: Query, file_name: str) -> Blob:
+        """A recording's WAV behind its signed URL: 403 once expired or altered, 404 once deleted."""
+        self.ctx.signer.verify_ens(path, namespace, query, self.ctx.now(), ttl=self.options.url_ttl)
+        found = self.recording_file(file_name.removesuffix(".wav"))
+        if found is None or self.media_path(*found) != path:
+            raise NotFound(f"Recording file {file_name!r} does not exist (deleted?)", "media_not_found")
+        recording = found[1]
+        return wav_blob(self.ctx.source.child(f"audio:{recording.file_id}"), recording.seconds, recording.file_name)
+
+    def summary(self, call: VoiceCall) -> CallSummary:
+        return CallSummary(call, self.status(call), call.media_ready_at(self.options.media_delay))
+
+    def calls_of(self, bot_id: str | None) -> list[CallSummary]:
         found = [c for c in self.calls.values() if bot_id is None or c.bot_id == bot_id]
-        return sorted(found, key=lambda c: (-c.started_at, c.session_id))
+        return [self.summary(c) for c in sorted(found, key=lambda c: (-c.started_at, c.session_id))]
 
     # writes ---------------------------------------------------------------------------------------
     def add_call(self, session_id: str, bot_id: str, user_id: str | None, started_at: float,
@@ -220,10 +287,13 @@ class KoreaiBackend:
         return None
 
     def start_call(self, bot_id: str, session_id: str | None, user_id: str | None, duration: float | None,
-                   has_media: bool, segments: int) -> VoiceCall:
+                   has_media: bool | None, segments: int | None) -> CallSummary:
+        """A call starting now: recorded (one file) unless asked otherwise, open-ended without a duration."""
         now = self.ctx.now()
-        return self.add_call(session_id or self._new_session_id(bot_id), bot_id, user_id, now,
-                             None if duration is None else now + duration, has_media, segments)
+        call = self.add_call(session_id or self._new_session_id(bot_id), bot_id, user_id, now,
+                             None if duration is None else now + duration, True if has_media is None else has_media,
+                             DEFAULT_SEGMENTS if segments is None else segments)
+        return self.summary(call)
 
     def _new_session_id(self, bot_id: str) -> str:
         while True:
@@ -232,7 +302,7 @@ class KoreaiBackend:
             if candidate not in self.calls:
                 return candidate
 
-    def end_call(self, session_id: str) -> VoiceCall:
+    def end_call(self, session_id: str) -> CallSummary:
         call = self.calls.get(session_id)
         if call is None:
             raise NotFound(f"No Kore.ai call with session id {session_id!r}", "call_not_found")
@@ -240,11 +310,11 @@ class KoreaiBackend:
         if call.ended(now):
             raise Conflict(f"VoiceCall {session_id!r} has already ended", "call_ended")
         call.ends_at = now
-        return call
+        return self.summary(call)
 
-    def delete_recordings(self, bot_id: str, session_id: str) -> tuple[str, int]:
+    def delete_recordings(self, app: App, bot_id: str, session_id: str) -> tuple[str, int]:
         """(status, how many deleted). Idempotent; refused while the call or its media is in progress."""
-        call = self.call_of(bot_id, session_id)
+        call = self.call_of(self.bot_of(app, bot_id), session_id)
         if call is None:
             return MEDIA_UNAVAILABLE, 0
         status = self.status(call)
