@@ -17,7 +17,8 @@ from simulator.core.store import VendorContext
 from simulator.vendors.koreai.models import KoreaiBackend, VoiceCall
 
 MAX_SEGMENTS = 5  # recording files per call, as createKoreaiCall allows
-LATEST_INSTANT = 253402300799  # 9999-12-31T23:59:59Z: the last instant the API can print
+# 3000-01-01T00:00:00Z: far enough from year 9999 (the last the API can print) for any media delay to fit
+LATEST_INSTANT = 32503680000
 _ID = {"type": "string", "minLength": 1, "maxLength": 128}
 
 CALL_SCHEMA: dict[str, Any] = {

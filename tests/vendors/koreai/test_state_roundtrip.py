@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from simulator.app import create_app
@@ -239,3 +241,49 @@ def test_the_schema_is_draft_2020_12_and_refuses_what_no_call_can_hold() -> None
                   {**call, "weights": [0]}, {k: v for k, v in call.items() if k != "deleted"}):
         assert not validator.is_valid({"calls": {"s1": wrong}, "meta": {"counters": {"session_ids": 0}}}), wrong
     assert not validator.is_valid({"calls": {}})  # the counter is part of the state
+
+
+_step = st.one_of(
+    st.tuples(st.just("start"), st.sampled_from(sorted(BOTS)), st.booleans(),
+              st.one_of(st.none(), st.integers(0, 600)), st.booleans(), st.integers(1, 3)),
+    st.tuples(st.just("end"), st.integers(0, 7)),
+    st.tuples(st.just("delete"), st.integers(0, 7)),
+    st.tuples(st.just("advance"), st.integers(0, 400)),
+)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(_step, max_size=8))
+def test_any_sequence_of_calls_round_trips(registry: Registry, world: Callable[[], Sim],
+                                           steps: list[tuple[Any, ...]]) -> None:
+    source, target = world(), world()
+    assert source.http.post("/_sim/reset", json={"empty": True}).status_code == 200
+    started: list[dict[str, Any]] = []
+    for step in steps:
+        if step[0] == "start":
+            _, bot, chosen, duration, has_media, recordings = step
+            body: dict[str, Any] = {"bot_id": bot, "has_media": has_media, "recordings": recordings}
+            if chosen:
+                body["session_id"] = f"chosen-{len(started)}"
+            if duration is not None:
+                body["duration_seconds"] = duration
+            response = source.http.post("/_sim/koreai/calls", json=body)
+            assert response.status_code == 201, response.text
+            started.append(response.json())
+        elif step[0] == "advance":
+            source.advance(step[1])
+        elif started:
+            made = started[step[1] % len(started)]
+            if step[0] == "end":  # 409 once ended: refused writes count too
+                assert source.http.post(f"/_sim/koreai/calls/{made['session_id']}/end").status_code in (200, 409)
+            else:
+                client = Koreai(source, BOTS[made["bot_id"]])
+                assert client.delete(made["session_id"], made["bot_id"]).status_code in (200, 409)
+                client.close()
+    _round_trip(registry, source, target)
+    assert _reads(target) == _reads(source)
+    for sim in (source, target):
+        sim.advance(1000)
+    assert _reads(target) == _reads(source)
+    made = [Koreai(sim).start_call() for sim in (source, target)]
+    assert made[0] == made[1]
