@@ -14,16 +14,10 @@ from typing import Any
 from simulator.core.clock import parse_instant
 from simulator.core.dispatch import Call, Reply
 from simulator.core.errors import Conflict, InvalidRequest, NotFound, Violation
-from simulator.vendors.realtimekit.models import Participant, RealtimeKitBackend, Session
+from simulator.vendors.realtimekit.models import PRESETS, Participant, RealtimeKitBackend, Session
 from simulator.vendors.realtimekit.views import session_view
 
 RULE = "#/paths/~1_sim~1realtimekit~1sessions/post/requestBody/content/application~1json/schema/items/properties"
-# The presets and view type seeded sessions of each type use: (host, guest, view type).
-PRESETS = {
-    "meeting": ("group_call_host", "group_call_participant", "GROUP_CALL"),
-    "livestream": ("livestream_host", "livestream_viewer", "LIVESTREAM"),
-    "participant": ("webinar_presenter", "webinar_viewer", "WEBINAR"),
-}
 # Participants per request, all sessions together: storing one takes ~40 us, so a batch stays well under a
 # second and never holds up other namespaces' calls (a 10 MB body could otherwise carry 100,000).
 MAX_PARTICIPANTS = 10_000
@@ -40,7 +34,7 @@ def store_sessions(call: Call[Any]) -> Reply:
     _check_unique(backend, sessions)
     for session in sessions:
         backend.add(session)
-        backend.by_app[session.app_id].sort(key=lambda s: (s.created_at, s.id))
+    backend.order()
     now = call.now()
     return Reply({"sessions": [session_view(session, now) for session in sessions]}, status=201)
 

@@ -18,6 +18,13 @@ from simulator.core.render import Revisioned
 from simulator.core.store import VendorContext
 
 DEFAULT_PER_PAGE = 20
+SESSION_TYPES = ("meeting", "livestream", "participant")
+# The presets and view type participants of each session type get: (host, guest, view type).
+PRESETS = {
+    "meeting": ("group_call_host", "group_call_participant", "GROUP_CALL"),
+    "livestream": ("livestream_host", "livestream_viewer", "LIVESTREAM"),
+    "participant": ("webinar_presenter", "webinar_viewer", "WEBINAR"),
+}
 _RANGE = re.compile(r"^(\d+)(-(\d*))?$")
 
 
@@ -215,13 +222,10 @@ class RealtimeKitBackend:
         self.tokens = {t["api_token"]: frozenset(t.get("account_ids", [])) for t in fixtures.get("api_tokens", [])}
         self.keys = {(k["email"].lower(), k["api_key"]): frozenset(k.get("account_ids", []))
                      for k in fixtures.get("api_keys", [])}
+        # The records: everything else here is derived from them and the fixtures.
         self.sessions: dict[str, Session] = {}
-        self.by_app: dict[str, list[Session]] = {}
-        self.peers: dict[str, tuple[Session, Participant]] = {}
-        if not ctx.empty:
-            from simulator.vendors.realtimekit import seed  # Faker: imported on first touch only
-
-            seed.populate(self)
+        self.by_app: dict[str, list[Session]] = {}  # derived: each app's sessions by (created_at, id)
+        self.peers: dict[str, tuple[Session, Participant]] = {}  # derived: peer id -> where it is
 
     # identity ---------------------------------------------------------------------------------------
     def principal_for_token(self, token: str) -> Principal:
@@ -238,10 +242,16 @@ class RealtimeKitBackend:
 
     # records ----------------------------------------------------------------------------------------
     def add(self, session: Session) -> None:
+        """Store ``session``; call :meth:`order` once a batch is added."""
         self.sessions[session.id] = session
         self.by_app.setdefault(session.app_id, []).append(session)
         for participant in session.participants:
             self.peers[participant.id] = (session, participant)
+
+    def order(self) -> None:
+        """Keep each app's sessions in creation order, as listings page through them."""
+        for sessions in self.by_app.values():
+            sessions.sort(key=lambda s: (s.created_at, s.id))
 
     def app_for(self, principal: Principal, account_id: str, app_id: str) -> App:
         if account_id not in principal.account_ids:
