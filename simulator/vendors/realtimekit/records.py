@@ -13,7 +13,8 @@ from typing import Any
 
 from simulator.core.records import StateError, Tables, from_data, to_data
 from simulator.core.store import VendorContext
-from simulator.vendors.realtimekit.models import SESSION_TYPES, RealtimeKitBackend, Session
+from simulator.vendors.realtimekit.models import RealtimeKitBackend
+from simulator.vendors.realtimekit.sessions import SESSION_TYPES, Session
 
 # Instants are whole epoch seconds between year 1 and year 9999, what parse_instant can give.
 _EPOCH = {"type": "integer", "minimum": -62135596800, "maximum": 253402300799}

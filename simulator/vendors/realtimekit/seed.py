@@ -18,7 +18,8 @@ from collections import OrderedDict
 
 from simulator.core.rand import SeededSource
 from simulator.core.store import VendorContext
-from simulator.vendors.realtimekit.models import PRESETS, App, BreakoutRoom, Participant, RealtimeKitBackend, Session
+from simulator.vendors.realtimekit.models import App, RealtimeKitBackend
+from simulator.vendors.realtimekit.sessions import PRESETS, BreakoutRoom, Participant, Session
 
 DAY = 86400
 TOPICS = ("Weekly sync", "Town hall", "Customer onboarding", "Product demo", "Design review", "Sprint planning",
