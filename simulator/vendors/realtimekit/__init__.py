@@ -12,7 +12,8 @@ from simulator.vendors.realtimekit.errors import RealtimeKitErrors
 from simulator.vendors.realtimekit.fixture_schema import SCHEMA
 from simulator.vendors.realtimekit.handlers import ADMIN_HANDLERS, HANDLERS, authenticate
 from simulator.vendors.realtimekit.handmade import store_sessions
-from simulator.vendors.realtimekit.models import RealtimeKitBackend
+from simulator.vendors.realtimekit.records import RECORDS
+from simulator.vendors.realtimekit.seed import seeded
 
 
 def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -60,7 +61,8 @@ PLUGIN = VendorPlugin(
     seed_path="/_sim/realtimekit/sessions",
     verifiers={"apiToken": authenticate, "apiEmail": authenticate, "apiKey": authenticate},
     errors=RealtimeKitErrors(),
-    backend=RealtimeKitBackend,
+    backend=seeded,
+    records=RECORDS,
     credentials=credentials,
     fixture_schema=SCHEMA,
     rate_limits=RateProfile(rate_limit_tenant, CLOUDFLARE_LIMIT, CLOUDFLARE_LIMIT_SOURCE),

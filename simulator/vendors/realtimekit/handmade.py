@@ -2,9 +2,10 @@
 
 ``POST /_sim/realtimekit/sessions`` takes a list of sessions with chosen ids, app, meeting and times, each
 with the participants who joined and left it. The spec bounds every field; what a schema cannot say (a
-known app - else 404, as for the vendor's own calls - instants that parse, nobody leaving before joining,
-ids not taken) is checked here for the whole batch before anything is stored, so a bad record stores
-none. A session is LIVE until its last participant leaves, as every RealtimeKit session is.
+known app - else 404, as for the vendor's own calls - instants that parse, nobody leaving before joining)
+is checked here for the whole batch, and ids not taken by the backend's ``store``, before anything is
+stored, so a bad record stores none. A session is LIVE until its last participant leaves, as every
+RealtimeKit session is.
 """
 
 from __future__ import annotations
@@ -13,34 +14,25 @@ from typing import Any
 
 from simulator.core.clock import parse_instant
 from simulator.core.dispatch import Call, Reply
-from simulator.core.errors import Conflict, InvalidRequest, NotFound, Violation
-from simulator.vendors.realtimekit.models import Participant, RealtimeKitBackend, Session
+from simulator.core.errors import InvalidRequest, NotFound, Violation
+from simulator.vendors.realtimekit.models import RealtimeKitBackend
+from simulator.vendors.realtimekit.sessions import PRESETS, Participant, Session
 from simulator.vendors.realtimekit.views import session_view
 
 RULE = "#/paths/~1_sim~1realtimekit~1sessions/post/requestBody/content/application~1json/schema/items/properties"
-# The presets and view type seeded sessions of each type use: (host, guest, view type).
-PRESETS = {
-    "meeting": ("group_call_host", "group_call_participant", "GROUP_CALL"),
-    "livestream": ("livestream_host", "livestream_viewer", "LIVESTREAM"),
-    "participant": ("webinar_presenter", "webinar_viewer", "WEBINAR"),
-}
 # Participants per request, all sessions together: storing one takes ~40 us, so a batch stays well under a
 # second and never holds up other namespaces' calls (a 10 MB body could otherwise carry 100,000).
 MAX_PARTICIPANTS = 10_000
 
 
-def store_sessions(call: Call[Any]) -> Reply:
-    backend: RealtimeKitBackend = call.backend
+def store_sessions(call: Call[RealtimeKitBackend]) -> Reply:
     records = call.body if isinstance(call.body, list) else []
     total = sum(len(record["participants"]) for record in records)
     if total > MAX_PARTICIPANTS:
         raise InvalidRequest([Violation("body", f"{RULE}/participants", f"{total} participants in one request; "
                                         f"at most {MAX_PARTICIPANTS} (send the sessions in several requests)")])
-    sessions = [_draft(backend, record, index) for index, record in enumerate(records)]
-    _check_unique(backend, sessions)
-    for session in sessions:
-        backend.add(session)
-        backend.by_app[session.app_id].sort(key=lambda s: (s.created_at, s.id))
+    sessions = [_draft(call.backend, record, index) for index, record in enumerate(records)]
+    call.backend.store(sessions)
     now = call.now()
     return Reply({"sessions": [session_view(session, now) for session in sessions]}, status=201)
 
@@ -90,17 +82,3 @@ def _draft(backend: RealtimeKitBackend, record: dict[str, Any], index: int) -> S
     return Session(id=session_id, app_id=app.app_id, meeting_id=record.get("meeting_id") or source.uuid(),
                    meeting_title=record["meeting_title"], type=session_type, created_at=created, started_at=started,
                    participants=people)
-
-
-def _check_unique(backend: RealtimeKitBackend, sessions: list[Session]) -> None:
-    """409 on a session or participant id already stored or given twice in the batch."""
-    session_ids: set[str] = set()
-    peer_ids: set[str] = set()
-    for session in sessions:
-        if session.id in backend.sessions or session.id in session_ids:
-            raise Conflict(f"Session {session.id} already exists", "duplicate_session_id")
-        session_ids.add(session.id)
-        for participant in session.participants:
-            if participant.id in backend.peers or participant.id in peer_ids:
-                raise Conflict(f"Participant {participant.id} already exists", "duplicate_participant_id")
-            peer_ids.add(participant.id)

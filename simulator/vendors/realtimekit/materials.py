@@ -16,7 +16,7 @@ import orjson
 from simulator.core.blobs import Blob
 from simulator.core.clock import isoformat, to_datetime
 from simulator.core.rand import SeededSource
-from simulator.vendors.realtimekit.models import Participant, Session
+from simulator.vendors.realtimekit.sessions import Participant, Session
 
 TRANSCRIPT_FORMATS = {
     "CSV": ("transcript.csv", "text/csv; charset=utf-8"),
@@ -144,6 +144,22 @@ def summary_text(session: Session, lines: list[Line], source: SeededSource) -> b
         "",
     ]
     return "\n".join(out).encode()
+
+
+def served_file(session: Session, filename: str, now: float, source: SeededSource) -> Blob | None:
+    """What a download URL of ``session`` serves at ``now``, or None when it has no such file (yet):
+    the chat at once, transcripts once the session has ENDED, the summary once it is ready."""
+    if filename == CHAT_FILE[0]:
+        return blob(chat_csv(session, chat_lines(session, source, now)), CHAT_FILE[1], filename)
+    if session.status(now) != "ENDED":
+        return None
+    for kind, (name, media_type) in TRANSCRIPT_FORMATS.items():
+        if filename == name:
+            return blob(transcript_bytes(session, transcript_lines(session, source), kind), media_type, filename)
+    ready = session.summary_ready_at
+    if filename == SUMMARY_FILE[0] and ready is not None and now >= ready:
+        return blob(summary_text(session, transcript_lines(session, source), source), SUMMARY_FILE[1], filename)
+    return None
 
 
 def blob(content: bytes, media_type: str, filename: str) -> Blob:

@@ -1,21 +1,20 @@
-"""RealtimeKit's entities and rules: accounts, apps, meetings' sessions, participants, summaries.
+"""RealtimeKit's rules: accounts, apps and who sees them, finding sessions and participants, summaries.
 
-Everything that moves is a function of the namespace clock. A participant exists once it has joined;
-a session is LIVE until its last participant leaves, then ENDED; minutes, live and concurrent counts
-are computed from the participants' times up to ``now``. Breakout rooms take participants out of the
-main room for a window of the session: their ``raw`` minutes exclude that time, ``consolidated`` ones
-include it. A summary is ready ``summary_delay_seconds`` after it was requested.
+The records themselves (sessions with their participants and breakout rooms, and the arithmetic over
+them on the clock) are in :mod:`simulator.vendors.realtimekit.sessions`. A summary is ready
+``summary_delay_seconds`` after it was requested.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from simulator.core.errors import Forbidden, NotFound, Unauthorized
-from simulator.core.render import Revisioned
+from simulator.core.blobs import Blob
+from simulator.core.errors import Conflict, Forbidden, NotFound, Unauthorized
 from simulator.core.store import VendorContext
+from simulator.vendors.realtimekit import materials
+from simulator.vendors.realtimekit.sessions import Participant, Session
 
 DEFAULT_PER_PAGE = 20
 _RANGE = re.compile(r"^(\d+)(-(\d*))?$")
@@ -30,143 +29,21 @@ class Principal:
 
 
 @dataclass(frozen=True)
+class AppRef:
+    """Who asks about which app, as a request path names it."""
+
+    principal: Principal
+    account_id: str
+    app_id: str
+
+
+@dataclass(frozen=True)
 class App:
     app_id: str
     account_id: str
     name: str
     seed_meetings: int
     live_meetings: int
-
-
-@dataclass
-class Participant:
-    id: str  # the peer id
-    session_id: str
-    user_id: str
-    custom_participant_id: str
-    display_name: str
-    preset_name: str
-    view_type: str  # GROUP_CALL | WEBINAR | LIVESTREAM ...
-    socket_session_id: str
-    created_at: int
-    joined_at: int
-    left_at: int
-    room: int | None = None  # breakout room index while the rooms are open
-
-    def present_until(self, now: float) -> float:
-        return min(self.left_at, now)
-
-
-@dataclass
-class BreakoutRoom:
-    id: str
-    name: str
-    opens_at: int
-    closes_at: int
-
-
-def _overlap(start: float, end: float, other_start: float, other_end: float) -> float:
-    return max(0.0, min(end, other_end) - max(start, other_start))
-
-
-def _peak(intervals: list[tuple[float, float]]) -> int:
-    """The most intervals open at one moment; one that ends as another starts does not overlap it."""
-    changes = sorted([(start, 1) for start, end in intervals if end > start]
-                     + [(end, -1) for start, end in intervals if end > start])
-    best = current = 0
-    for _moment, delta in changes:
-        current += delta
-        best = max(best, current)
-    return best
-
-
-def _until(end: float, now: float) -> float:
-    """Where a presence ends as far as ``now`` knows: still open (without end) if it has not ended yet."""
-    return end if end <= now else math.inf
-
-
-def minutes(seconds: float) -> float:
-    return round(seconds / 60, 2)
-
-
-@dataclass
-class Session(Revisioned):
-    id: str
-    app_id: str
-    meeting_id: str
-    meeting_title: str
-    type: str  # meeting | livestream | participant
-    created_at: int
-    started_at: int
-    participants: list[Participant]  # in joining order
-    breakout_rooms: list[BreakoutRoom] = field(default_factory=list)
-    summary_ready_at: float | None = None  # None: never requested
-
-    @property
-    def ends_at(self) -> int:
-        """The session ends when its last participant leaves."""
-        return max(p.left_at for p in self.participants)
-
-    def status(self, now: float) -> str:
-        return "LIVE" if now < self.ends_at else "ENDED"
-
-    def joined(self, now: float) -> list[Participant]:
-        return [p for p in self.participants if p.joined_at <= now]
-
-    # per participant --------------------------------------------------------------------------------
-    def breakout_seconds(self, participant: Participant, now: float) -> float:
-        if participant.room is None:
-            return 0.0
-        room = self.breakout_rooms[participant.room]
-        return _overlap(participant.joined_at, participant.present_until(now), room.opens_at, min(room.closes_at, now))
-
-    def raw_minutes(self, participant: Participant, now: float) -> float:
-        present = max(participant.present_until(now) - participant.joined_at, 0)
-        return minutes(present - self.breakout_seconds(participant, now))
-
-    def consolidated_minutes(self, participant: Participant, now: float) -> float:
-        return minutes(max(participant.present_until(now) - participant.joined_at, 0))
-
-    def in_main_room(self, participant: Participant, now: float) -> bool:
-        if not participant.joined_at <= now < participant.left_at:
-            return False
-        if participant.room is None:
-            return True
-        room = self.breakout_rooms[participant.room]
-        return not room.opens_at <= now < room.closes_at
-
-    # aggregates -------------------------------------------------------------------------------------
-    def minutes_consumed(self, now: float) -> float:
-        return round(sum(self.raw_minutes(p, now) for p in self.joined(now)), 2)
-
-    def live_participants(self, now: float) -> int:
-        return sum(1 for p in self.participants if self.in_main_room(p, now))
-
-    def max_concurrent(self, now: float) -> int:
-        return _peak([(p.joined_at, _until(p.left_at, now)) for p in self.joined(now)])
-
-    def updated_at(self, now: float) -> int:
-        moments = [p.joined_at for p in self.participants if p.joined_at <= now]
-        moments += [p.left_at for p in self.participants if p.left_at <= now]
-        return max(moments, default=self.created_at)
-
-    # breakout rooms ---------------------------------------------------------------------------------
-    def room_members(self, index: int) -> list[Participant]:
-        return [p for p in self.participants if p.room == index]
-
-    def room_minutes(self, index: int, now: float) -> float:
-        return round(sum(minutes(self.breakout_seconds(p, now)) for p in self.room_members(index)), 2)
-
-    def room_live(self, index: int, now: float) -> int:
-        room = self.breakout_rooms[index]
-        if not room.opens_at <= now < room.closes_at:
-            return 0
-        return sum(1 for p in self.room_members(index) if p.joined_at <= now < p.left_at)
-
-    def room_max_concurrent(self, index: int, now: float) -> int:
-        room = self.breakout_rooms[index]
-        return _peak([(max(p.joined_at, room.opens_at), _until(min(p.left_at, room.closes_at), now))
-                      for p in self.room_members(index) if max(p.joined_at, room.opens_at) <= now])
 
 
 @dataclass(frozen=True)
@@ -212,18 +89,29 @@ class RealtimeKitBackend:
             for app in account.get("apps", []):
                 self.apps[app["app_id"]] = App(app["app_id"], account["account_id"], app.get("name", app["app_id"]),
                                                int(app.get("seed_meetings", 0)), int(app.get("live_meetings", 0)))
+        self.source = ctx.source  # per-entity streams: peer events, reports, files
+        self.signer = ctx.signer
         self.tokens = {t["api_token"]: frozenset(t.get("account_ids", [])) for t in fixtures.get("api_tokens", [])}
         self.keys = {(k["email"].lower(), k["api_key"]): frozenset(k.get("account_ids", []))
                      for k in fixtures.get("api_keys", [])}
+        # The records: everything else here is derived from them and the fixtures.
         self.sessions: dict[str, Session] = {}
-        self.by_app: dict[str, list[Session]] = {}
-        self.peers: dict[str, tuple[Session, Participant]] = {}
-        if not ctx.empty:
-            from simulator.vendors.realtimekit import seed  # Faker: imported on first touch only
-
-            seed.populate(self)
+        self.by_app: dict[str, list[Session]] = {}  # derived: each app's sessions by (created_at, id)
+        self.peers: dict[str, tuple[Session, Participant]] = {}  # derived: peer id -> where it is
 
     # identity ---------------------------------------------------------------------------------------
+    def principal(self, token: str | None, email: str | None, key: str | None) -> Principal:
+        """An API token (``Authorization: Bearer``), or ``X-Auth-Email`` with ``X-Auth-Key``."""
+        if token:
+            return self.principal_for_token(token)
+        if email and key:
+            return self.principal_for_key(email, key)
+        if email or key:
+            raise Unauthorized("Authentication error: X-Auth-Email and X-Auth-Key must be sent together",
+                               "missing_key")
+        raise Unauthorized("Authentication error: send 'Authorization: Bearer <API token>', or X-Auth-Email and "
+                           "X-Auth-Key", "missing_credentials")
+
     def principal_for_token(self, token: str) -> Principal:
         accounts = self.tokens.get(token)
         if accounts is None:
@@ -237,11 +125,33 @@ class RealtimeKitBackend:
         return Principal(f"key:{email}", accounts)
 
     # records ----------------------------------------------------------------------------------------
+    def store(self, sessions: list[Session]) -> None:
+        """Store hand-made sessions, all or none: 409 on a session or participant id already taken."""
+        session_ids: set[str] = set()
+        peer_ids: set[str] = set()
+        for session in sessions:
+            if session.id in self.sessions or session.id in session_ids:
+                raise Conflict(f"Session {session.id} already exists", "duplicate_session_id")
+            session_ids.add(session.id)
+            for participant in session.participants:
+                if participant.id in self.peers or participant.id in peer_ids:
+                    raise Conflict(f"Participant {participant.id} already exists", "duplicate_participant_id")
+                peer_ids.add(participant.id)
+        for session in sessions:
+            self.add(session)
+        self.order()
+
     def add(self, session: Session) -> None:
+        """Store ``session``; call :meth:`order` once a batch is added."""
         self.sessions[session.id] = session
         self.by_app.setdefault(session.app_id, []).append(session)
         for participant in session.participants:
             self.peers[participant.id] = (session, participant)
+
+    def order(self) -> None:
+        """Keep each app's sessions in creation order, as listings page through them."""
+        for sessions in self.by_app.values():
+            sessions.sort(key=lambda s: (s.created_at, s.id))
 
     def app_for(self, principal: Principal, account_id: str, app_id: str) -> App:
         if account_id not in principal.account_ids:
@@ -341,3 +251,41 @@ class RealtimeKitBackend:
         if self.ctx.now() < ready:
             raise NotFound(f"The summary of session {session.id} is still being generated", "summary_in_progress")
 
+
+    # what each operation asks ------------------------------------------------------------------------
+    def app_sessions(self, ref: AppRef, query: SessionQuery) -> list[Session]:
+        return self.find_sessions(self.app_for(ref.principal, ref.account_id, ref.app_id), query)
+
+    def session(self, ref: AppRef, session_id: str) -> Session:
+        return self.session_of(self.app_for(ref.principal, ref.account_id, ref.app_id), session_id)
+
+    def session_participants(self, ref: AppRef, session_id: str,
+                             query: ParticipantQuery) -> tuple[Session, list[Participant]]:
+        session = self.session(ref, session_id)
+        return session, self.find_participants(session, query)
+
+    def session_participant(self, ref: AppRef, session_id: str, participant_id: str) -> tuple[Session, Participant]:
+        session = self.session(ref, session_id)
+        return session, self.participant_of(session, participant_id)
+
+    def peer(self, ref: AppRef, peer_id: str) -> tuple[Session, Participant]:
+        return self.peer_of(self.app_for(ref.principal, ref.account_id, ref.app_id), peer_id)
+
+    def transcript_session(self, ref: AppRef, session_id: str) -> Session:
+        session = self.session(ref, session_id)
+        self.require_ended(session, "transcript")
+        return session
+
+    def summary_session(self, ref: AppRef, session_id: str) -> Session:
+        session = self.session(ref, session_id)
+        self.ready_summary(session)
+        return session
+
+    def file(self, session_id: str, filename: str) -> Blob | None:
+        """What a download URL serves now (its signature already checked), or None."""
+        session = self.sessions.get(session_id)
+        return None if session is None else materials.served_file(session, filename, self.ctx.now(), self.source)
+
+    def generate_summary(self, ref: AppRef, session_id: str) -> tuple[Session, str]:
+        session = self.session(ref, session_id)
+        return session, self.request_summary(session)

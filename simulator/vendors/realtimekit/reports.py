@@ -11,7 +11,7 @@ from typing import Any
 
 from simulator.core.clock import isoformat, to_datetime
 from simulator.core.rand import SeededSource
-from simulator.vendors.realtimekit.models import Participant
+from simulator.vendors.realtimekit.sessions import Participant
 
 FILTERS = ("device_info", "ip_information", "precall_network_information", "events", "quality_stats")
 _PLATFORMS = (
@@ -141,7 +141,9 @@ def _cumulative(samples: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def peer_report(source: SeededSource, participant: Participant, now: float, section: str | None) -> dict[str, Any]:
-    """The whole report, or only the section a ``filters`` value names."""
+    """The whole report, or only the section a ``filters`` value names, drawn from the participant's child of
+    the vendor's stream ``source``."""
+    source = source.child(f"peer:{participant.id}")
     metadata = _metadata(source.child("metadata"), participant, now)
     if section is None:
         return {"metadata": metadata, "quality": _quality(source.child("quality"), participant, now)}

@@ -1,55 +1,103 @@
 """Deterministic RealtimeKit data: meetings with several sessions, their participants and breakout rooms.
 
-Ended sessions lie in the 30 days before the UTC day of the namespace clock's start; each app's first
+Ended sessions lie in the 30 days before the namespace clock's start; each app's first
 ``live_meetings`` meetings also have a session that is LIVE at the clock's start, begun up to 50
 minutes before it and ending (its last participant leaving) up to 90 minutes after it, with some
 participants still to join. The same seed and clock start give the same records.
+
+Everything is laid out relative to the start itself (not its UTC day), so the records are drawn once
+per process per seed and fixtures, at start 0 (the baseline), and every namespace gets a copy of the
+baseline shifted to its own start: a first touch costs a copy, not a Faker run. The baseline is never
+handed out, so no namespace's write can reach it or another namespace.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from collections import OrderedDict
 
 from simulator.core.rand import SeededSource
-from simulator.vendors.realtimekit.models import App, BreakoutRoom, Participant, Session
-
-if TYPE_CHECKING:
-    from simulator.vendors.realtimekit.models import RealtimeKitBackend
+from simulator.core.store import VendorContext
+from simulator.vendors.realtimekit.models import App, RealtimeKitBackend
+from simulator.vendors.realtimekit.sessions import PRESETS, BreakoutRoom, Participant, Session
 
 DAY = 86400
 TOPICS = ("Weekly sync", "Town hall", "Customer onboarding", "Product demo", "Design review", "Sprint planning",
           "Support clinic", "Quarterly review", "Office hours", "Interview loop", "Launch briefing", "Team retro")
 # Meetings take their type in turn, so every app with three meetings or more has all three types.
-SESSION_TYPES = ("meeting", "livestream", "participant", "meeting", "meeting", "livestream")
-PRESETS = {
-    "meeting": ("group_call_host", "group_call_participant", "GROUP_CALL"),
-    "livestream": ("livestream_host", "livestream_viewer", "LIVESTREAM"),
-    "participant": ("webinar_presenter", "webinar_viewer", "WEBINAR"),
-}
+MEETING_TYPES = ("meeting", "livestream", "participant", "meeting", "meeting", "livestream")
 HEADCOUNT = {"meeting": (2, 12), "livestream": (3, 20), "participant": (1, 3)}
+BASELINES_KEPT = 8  # distinct (seed, apps) baselines per process: a test suite uses one or two
+
+Baseline = tuple[Session, ...]
+_baselines: OrderedDict[tuple[int, str, tuple[App, ...]], Baseline] = OrderedDict()
+_building = threading.Lock()
 
 
-def populate(backend: RealtimeKitBackend) -> None:
-    clock_start = int(backend.ctx.clock.start)
-    anchor = clock_start - clock_start % DAY
-    for app in backend.apps.values():
-        source = backend.ctx.source.child(f"app:{app.app_id}")
+def seeded(ctx: VendorContext) -> RealtimeKitBackend:
+    """The namespace's backend: the fixtures' tenants, and unless ``ctx.empty`` the seeded sessions."""
+    backend = RealtimeKitBackend(ctx)
+    if not ctx.empty:
+        start = int(ctx.clock.start)
+        for session in baseline(ctx.source, tuple(backend.apps.values())):
+            backend.add(shifted(session, start))
+        backend.order()
+    return backend
+
+
+def baseline(source: SeededSource, apps: tuple[App, ...]) -> Baseline:
+    """The seeded sessions of ``apps`` for a clock starting at epoch 0, drawn once per process."""
+    key = (source.seed, source.scope, apps)
+    with _building:  # namespaces seed on one worker thread; the lock only guards direct callers (benchmarks)
+        found = _baselines.get(key)
+        if found is None:
+            found = _baselines[key] = _draw(source, apps)
+            if len(_baselines) > BASELINES_KEPT:
+                _baselines.popitem(last=False)
+        else:
+            _baselines.move_to_end(key)
+        return found
+
+
+def shifted(session: Session, delta: int) -> Session:
+    """A new copy of ``session`` (participants and rooms too) with every instant moved by ``delta`` seconds."""
+    ready = session.summary_ready_at
+    return Session(
+        id=session.id, app_id=session.app_id, meeting_id=session.meeting_id, meeting_title=session.meeting_title,
+        type=session.type, created_at=session.created_at + delta, started_at=session.started_at + delta,
+        participants=[
+            Participant(id=p.id, session_id=p.session_id, user_id=p.user_id,
+                        custom_participant_id=p.custom_participant_id, display_name=p.display_name,
+                        preset_name=p.preset_name, view_type=p.view_type, socket_session_id=p.socket_session_id,
+                        created_at=p.created_at + delta, joined_at=p.joined_at + delta, left_at=p.left_at + delta,
+                        room=p.room)
+            for p in session.participants
+        ],
+        breakout_rooms=[BreakoutRoom(id=r.id, name=r.name, opens_at=r.opens_at + delta, closes_at=r.closes_at + delta)
+                        for r in session.breakout_rooms],
+        summary_ready_at=None if ready is None else ready + delta,
+    )
+
+
+def _draw(source: SeededSource, apps: tuple[App, ...]) -> Baseline:
+    start = 0
+    drawn: list[Session] = []
+    for app in apps:
+        app_source = source.child(f"app:{app.app_id}")
         for index in range(app.seed_meetings):
-            for session in _meeting_sessions(app, index, source.child(f"meeting:{index}"), anchor, clock_start):
-                backend.add(session)
-        seeded = backend.by_app.get(app.app_id, [])
-        seeded.sort(key=lambda s: (s.created_at, s.id))
-        # Older ended sessions already have a summary; the rest are generated on request.
-        for session in seeded:
-            if session.ends_at < anchor - 7 * DAY:
-                session.summary_ready_at = session.ends_at + 120
+            drawn += _meeting_sessions(app, index, app_source.child(f"meeting:{index}"), start)
+    # Older ended sessions already have a summary; the rest are generated on request.
+    for session in drawn:
+        if session.ends_at < start - 7 * DAY:
+            session.summary_ready_at = session.ends_at + 120
+    return tuple(drawn)
 
 
-def _meeting_sessions(app: App, index: int, source: SeededSource, anchor: int, clock_start: int) -> list[Session]:
+def _meeting_sessions(app: App, index: int, source: SeededSource, clock_start: int) -> list[Session]:
     fake = source.fake
     meeting_id = source.uuid()
     title = f"{source.choice(TOPICS)} - {fake.company()}"
-    session_type = SESSION_TYPES[index % len(SESSION_TYPES)]
+    session_type = MEETING_TYPES[index % len(MEETING_TYPES)]
     sessions: list[Session] = []
     count = source.integer(1, 4)
     for number in range(count):
@@ -58,7 +106,7 @@ def _meeting_sessions(app: App, index: int, source: SeededSource, anchor: int, c
             started = clock_start - child.integer(5, 50) * 60
             planned_end = clock_start + child.integer(10, 90) * 60
         else:
-            started = anchor - child.integer(1, 30) * DAY + child.integer(7 * 3600, 20 * 3600)
+            started = clock_start - child.integer(1, 30) * DAY + child.integer(7 * 3600, 20 * 3600)
             planned_end = started + child.integer(15, 120) * 60
         sessions.append(_session(app, meeting_id, title, session_type, child, started, planned_end))
     return sessions

@@ -7,7 +7,7 @@ from typing import Any
 from simulator.core.clock import isoformat, to_datetime
 from simulator.core.rand import SeededSource
 from simulator.core.render import rendered
-from simulator.vendors.realtimekit.models import Participant, Session
+from simulator.vendors.realtimekit.sessions import Participant, Session
 
 
 def stamp(epoch: float) -> str:
@@ -72,6 +72,7 @@ def _room(session: Session, index: int, now: float) -> dict[str, Any]:
 
 def participant_view(session: Session, participant: Participant, now: float, *, consolidated: bool = False,
                      events: SeededSource | None = None) -> dict[str, Any]:
+    """The participant as the SDK models it; with its peer events when given the vendor's stream (``events``)."""
     has_left = participant.left_at <= now
     view: dict[str, Any] = {
         "id": participant.id,
@@ -87,7 +88,7 @@ def participant_view(session: Session, participant: Participant, now: float, *, 
     if has_left:
         view["left_at"] = stamp(participant.left_at)
     if events is not None:
-        view["peer_events"] = peer_events(session, participant, now, events)
+        view["peer_events"] = peer_events(session, participant, now, events.child(f"events:{participant.id}"))
     return view
 
 
