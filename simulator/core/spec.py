@@ -14,13 +14,17 @@ from typing import Any
 
 import yaml
 
-from simulator.core import paths
+from simulator.core import paths, speccache
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 class SpecError(Exception):
     """The spec and the code disagree; raised at start-up, never while serving."""
+
+
+def _parse_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def specs_dir() -> Path:
@@ -93,8 +97,7 @@ class Spec:
 
     @classmethod
     def load(cls, path: Path) -> Spec:
-        with path.open(encoding="utf-8") as handle:
-            document = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        document = speccache.load_document(path, _parse_yaml)
         if not isinstance(document, dict) or "paths" not in document:
             raise SpecError(f"{path} is not an OpenAPI document")
         return cls(path.stem, document)
