@@ -125,6 +125,7 @@ def uvicorn_config(app: Any, settings: Settings, host: str, port: int) -> uvicor
     return uvicorn.Config(
         app, host=host, port=port, access_log=settings.access_log, log_level="warning", lifespan="on",
         http=guarded_protocol(settings.max_header_bytes, settings.read_timeout),
+        ws="none",  # no operation is a websocket: importing a websocket library would only slow the start
     )
 
 

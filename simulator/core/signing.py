@@ -16,7 +16,6 @@ import hmac
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
-from xml.sax.saxutils import escape
 
 from simulator.core.errors import Forbidden
 from simulator.core.jsonlimits import excerpt
@@ -154,6 +153,8 @@ class Signer:
 
 def s3_error_xml(code: str, message: str, resource: str) -> bytes:
     """The body S3 sends with a 403 for a bad or expired presigned URL (a long resource quoted as an excerpt)."""
+    from xml.sax.saxutils import escape  # here, not at start-up: it imports urllib.request and the email package
+
     resource = excerpt(resource, 500)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
