@@ -123,7 +123,7 @@ def create_session_request(call: Call[Any]) -> Reply:
         starts_at=starts_at,
         created_at=call.now(),
     )
-    backend.submit(org.slug, request)
+    request = backend.submit(org.slug, request)
     return Reply({"requests": [created_view(request)]}, status=201)
 
 

@@ -10,7 +10,6 @@ stay initial until the admin schedule trigger.
 
 from __future__ import annotations
 
-import bisect
 from typing import Any
 
 from simulator.core.clock import parse_instant
@@ -109,21 +108,14 @@ def _check_unique(backend: PrevailBackend, drafts: list[tuple[SessionRequest, fl
 
 
 def _store(backend: PrevailBackend, request: SessionRequest, duration: float) -> None:
-    backend.requests[request.id] = request
-    # The organisation's list is kept in id order (its pages answer newest first by reversing it).
-    bisect.insort(backend.by_organisation.setdefault(request.organisation, []), request, key=lambda r: r.id)
+    backend.add_request(request)
     if request.remote_session_id is None:
         return
     remote = request.remote_session
-    session = Session(
+    backend.add_session(Session(
         remote_session_id=request.remote_session_id, organisation=request.organisation, request_id=request.id,
         title=remote["title"], case=remote["case"], start_date=remote["start_date"],
         start_time=remote["start_time"], time_zone=remote["time_zone"], starts_at=request.starts_at,
         estimated_duration=duration, invite_emails=list(request.session_request["invite_emails"]),
         session_url=SESSION_URL.format(id=request.remote_session_id),
-    )
-    from simulator.vendors.prevail import seed  # Faker: imported on first use only
-
-    backend.sessions[session.remote_session_id] = session
-    session.recordings = seed.recordings_for(backend.ctx.source.child(f"recordings:{session.remote_session_id}"),
-                                             session, backend.cast(session))
+    ))

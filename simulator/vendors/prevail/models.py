@@ -5,14 +5,22 @@ after the configured delay on the namespace clock); self-service organisations g
 session at once. A session's own ``state`` and ``transcript_status`` are functions of its times and
 the clock: ``ready`` before it starts, ``active`` while it runs, ``completed`` after; recordings exist
 once it has ended, the transcript once the transcript delay has passed too.
+
+Records are plain data held in tables keyed by id and refer to each other by id. A stored record is
+never changed in place: a write stores a changed copy (``dataclasses.replace``), so the seeded records
+can be shared, read-only, by every namespace with the same seed (see :mod:`baseline`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import bisect
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from simulator.core.errors import Conflict, NotFound
+from simulator.core.rand import SeededSource
 from simulator.core.render import Revisioned
 from simulator.core.store import VendorContext
 from simulator.vendors.prevail import postback, transcripts
@@ -112,8 +120,8 @@ class PrevailBackend:
     """All Prevail state of one namespace."""
 
     def __init__(self, ctx: VendorContext):
-        from simulator.vendors.prevail import seed  # seeding needs Faker; imported on first touch
-
+        """An empty backend: the fixtures' organisations and options, no records (seeding is
+        :func:`simulator.vendors.prevail.seed.seeded`'s, loading :mod:`records`')."""
         self.ctx = ctx
         fixtures = ctx.fixtures
         self.organisations = {
@@ -128,11 +136,19 @@ class PrevailBackend:
             pagy_overflow=str(ctx.options.get("pagy_overflow", "empty_page")),
         )
         self.requests: dict[int, SessionRequest] = {}
-        self.by_organisation: dict[str, list[SessionRequest]] = {}
+        self.by_organisation: dict[str, list[int]] = {}  # derived: request ids per organisation, ascending
         self.sessions: dict[str, Session] = {}
         self.next_id = 1001
-        if not ctx.empty:
-            seed.populate(self, fixtures)
+
+    def hold(self, requests: Mapping[int, SessionRequest], sessions: Mapping[str, Session], next_id: int) -> None:
+        """Hold these records (possibly shared with other namespaces: they are never changed in place)
+        and rebuild what derives from them."""
+        self.requests = dict(requests)
+        self.sessions = dict(sessions)
+        self.next_id = next_id
+        self.by_organisation = {}
+        for request_id in sorted(self.requests):
+            self.by_organisation.setdefault(self.requests[request_id].organisation, []).append(request_id)
 
     # identity -------------------------------------------------------------------------------------
     def key_for(self, slug: Any) -> str | None:
@@ -158,14 +174,27 @@ class PrevailBackend:
 
     def requests_of(self, org: str, window: Window) -> list[SessionRequest]:
         """Newest first. Ids only grow, so the per-organisation list is already in id order."""
-        newest_first = self.by_organisation.get(org, [])[::-1]
+        requests = self.requests
+        newest_first = [requests[request_id] for request_id in reversed(self.by_organisation.get(org, []))]
         if window.unbounded:
             return newest_first
         return [request for request in newest_first if window.admits(*self.span_of(request))]
 
     def add_request(self, request: SessionRequest) -> None:
+        """Store a new request; ids only grow, except hand-made ones, which keep the list in id order."""
         self.requests[request.id] = request
-        self.by_organisation.setdefault(request.organisation, []).append(request)
+        ids = self.by_organisation.setdefault(request.organisation, [])
+        if ids and ids[-1] > request.id:
+            bisect.insort(ids, request.id)
+        else:
+            ids.append(request.id)
+
+    def add_session(self, session: Session, source: SeededSource | None = None) -> None:
+        """Store a new session with its recordings, made once, when it opens, from ``source`` (by default
+        the namespace's stream for this session)."""
+        source = source or self.ctx.source.child(f"recordings:{session.remote_session_id}")
+        session.recordings = recordings_for(source, session, self.cast(session))
+        self.sessions[session.remote_session_id] = session
 
     def sessions_of(self, org: str, window: Window) -> list[Session]:
         found = [
@@ -205,7 +234,7 @@ class PrevailBackend:
         """Store a validated request; self-service organisations are scheduled at once."""
         self.add_request(request)
         if self.organisations[org_slug].self_service:
-            self.schedule(request.id)
+            return self.schedule(request.id)  # the stored request is now a scheduled copy
         else:
             self.ctx.later(self.ctx.now() + self.options.schedule_delay, AUTO_SCHEDULE, {"request_id": request.id},
                            f"prevail auto-schedule request {request.id}")
@@ -226,15 +255,16 @@ class PrevailBackend:
                            "not_schedulable")
         org = self.organisations[request.organisation]
         session = self._open_session(request, org)
+        request = self.requests[request_id]
         self._notify(request, session, org)
         return request
 
     def _open_session(self, request: SessionRequest, org: Organisation) -> Session:
         remote_id = self.new_remote_session_id()
-        request.state = "ready" if org.self_service else "scheduled"
-        request.remote_session_id = remote_id
-        request.session_url = SESSION_URL.format(id=remote_id)
-        request.touch()
+        # A changed copy replaces the stored request: the stored one may be shared with other namespaces.
+        request = replace(request, state="ready" if org.self_service else "scheduled", remote_session_id=remote_id,
+                          session_url=SESSION_URL.format(id=remote_id))
+        self.requests[request.id] = request
         remote = request.remote_session
         session = Session(
             remote_session_id=remote_id, organisation=org.slug, request_id=request.id, title=remote["title"],
@@ -242,13 +272,9 @@ class PrevailBackend:
             time_zone=remote["time_zone"], starts_at=request.starts_at,
             estimated_duration=self.options.estimated_duration,
             invite_emails=list(request.session_request.get("invite_emails") or []),
-            session_url=request.session_url,
+            session_url=SESSION_URL.format(id=remote_id),
         )
-        from simulator.vendors.prevail import seed
-
-        self.sessions[remote_id] = session
-        session.recordings = seed.recordings_for(self.ctx.source.child(f"recordings:{remote_id}"), session,
-                                                 self.cast(session))
+        self.add_session(session)
         return session
 
     def _notify(self, request: SessionRequest, session: Session, org: Organisation) -> None:
@@ -273,3 +299,16 @@ class PrevailBackend:
             "transcript_status": self.transcript_status(session),
             "invite_emails": session.invite_emails,
         }
+
+
+def recordings_for(source: SeededSource, session: Session, cast: transcripts.Cast) -> list[Recording]:
+    """What a session records when it opens: the combined audio, sometimes with tracks of the witness and
+    counsel (by first name), made a little after it ends."""
+    made = session.ends_at + source.integer(60, 900)
+    recordings = [Recording("complete-session-audio.mp4", "Recording", source.integer(150_000, 2_500_000), made)]
+    speakers = [name.split()[0] for name in (cast.witness, *cast.counsel) if name != "THE WITNESS"]
+    for index in range(min(source.choice((0, 0, 1, 2)), len(speakers))):
+        speaker = re.sub(r"[^a-z0-9]+", "-", speakers[index].lower()).strip("-") or "speaker"
+        recordings.append(Recording(f"{speaker}-track-{index + 1}.mp4", speakers[index].capitalize(),
+                                    source.integer(80_000, 1_200_000), made + index + 1))
+    return recordings
