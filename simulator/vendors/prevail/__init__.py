@@ -13,7 +13,6 @@ from simulator.vendors.prevail import postback
 from simulator.vendors.prevail.errors import PrevailErrors
 from simulator.vendors.prevail.fixture_schema import SCHEMA
 from simulator.vendors.prevail.handlers import ADMIN_HANDLERS, EFFECTS, HANDLERS, authenticate
-from simulator.vendors.prevail.handmade import store_session_requests
 from simulator.vendors.prevail.records import RECORDS
 from simulator.vendors.prevail.seed import seeded
 
@@ -58,7 +57,7 @@ PLUGIN = VendorPlugin(
     spec_file="prevail.yaml",
     prefixes=("/api/v1/",),
     handlers=HANDLERS,
-    admin_handlers={**ADMIN_HANDLERS, "storePrevailSessionRequests": store_session_requests},
+    admin_handlers=ADMIN_HANDLERS,
     effects=EFFECTS,
     seed_path="/_sim/prevail/session_requests",
     verifiers={"bearerAuth": authenticate, "jwtPayloadQuery": authenticate},

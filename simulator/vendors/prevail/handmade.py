@@ -13,24 +13,21 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.core.clock import parse_instant
-from simulator.core.dispatch import Call, Reply
 from simulator.core.errors import Conflict, InvalidRequest, NotFound, Violation
 from simulator.vendors.prevail import timezones
-from simulator.vendors.prevail.handlers import listed_view
 from simulator.vendors.prevail.models import SESSION_URL, PrevailBackend, Session, SessionRequest
 
 RULE = "#/paths/~1_sim~1prevail~1session_requests/post/requestBody/content/application~1json/schema/items/properties"
 WITH_SESSION = ("scheduled", "ready")
 
 
-def store_session_requests(call: Call[Any]) -> Reply:
-    backend: PrevailBackend = call.backend
-    records = call.body if isinstance(call.body, list) else []
-    drafts = [_draft(backend, record, index, call.now()) for index, record in enumerate(records)]
+def store(backend: PrevailBackend, records: list[dict[str, Any]], now: float) -> list[SessionRequest]:
+    """Store every record (already checked against the spec) or, when one breaks a rule, none."""
+    drafts = [_draft(backend, record, index, now) for index, record in enumerate(records)]
     _check_unique(backend, drafts)
     for request, duration in drafts:
         _store(backend, request, duration)
-    return Reply({"requests": [listed_view(request) for request, _ in drafts]}, status=201)
+    return [backend.requests[request.id] for request, _ in drafts]
 
 
 def _invalid(index: int, name: str, message: str) -> InvalidRequest:

@@ -19,13 +19,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from simulator.core.errors import Conflict, NotFound
+from simulator.core.blobs import Blob
+from simulator.core.errors import Conflict, InvalidRequest, NotFound, Violation
+from simulator.core.pagination import PagyPage, pagy
 from simulator.core.rand import SeededSource
 from simulator.core.render import Revisioned
 from simulator.core.store import VendorContext
-from simulator.vendors.prevail import postback, transcripts
+from simulator.vendors.prevail import languages, materials, postback, timezones, transcripts
 
 SESSION_URL = "https://prevail.ai/remote_sessions/{id}/join"
+BODY_RULE = "#/components/schemas/RemoteSessionInput/properties"
+DEPONENT_FIELDS = ("name", "email", "role")  # only the fields the page documents are stored (Rails' strong parameters)
+DETAIL_FIELDS = ("interpreter", "additional_details", "preferred_manager")
 AUTO_SCHEDULE = "auto_schedule"  # timed effect: a request not self-served is scheduled after a delay
 
 
@@ -155,6 +160,9 @@ class PrevailBackend:
         org = self.organisations.get(slug) if isinstance(slug, str) else None
         return org.api_key if org else None
 
+    def organisation(self, slug: str) -> Organisation:
+        return self.organisations[slug]
+
     def allocate_id(self) -> int:
         request_id = self.next_id
         self.next_id += 1
@@ -196,6 +204,16 @@ class PrevailBackend:
         session.recordings = recordings_for(source, session, self.cast(session))
         self.sessions[session.remote_session_id] = session
 
+    def request_page(self, org: str, window: Window, page: Any, items: Any) -> tuple[PagyPage, list[SessionRequest]]:
+        found = self.requests_of(org, window)
+        paged = pagy(len(found), page, items, overflow=self.options.pagy_overflow)
+        return paged, paged.slice(found)
+
+    def session_page(self, org: str, window: Window, page: Any, items: Any) -> tuple[PagyPage, list[Session]]:
+        found = self.sessions_of(org, window)
+        paged = pagy(len(found), page, items, overflow=self.options.pagy_overflow)
+        return paged, paged.slice(found)
+
     def sessions_of(self, org: str, window: Window) -> list[Session]:
         found = [
             session for session in self.sessions.values()
@@ -211,6 +229,26 @@ class PrevailBackend:
 
     def recordings(self, session: Session) -> list[Recording]:
         return session.recordings if self.ctx.now() >= session.ends_at else []
+
+    def recordings_of(self, org: str, remote_session_id: str) -> tuple[Session, list[Recording]]:
+        session = self.session_of(org, remote_session_id)
+        return session, self.recordings(session)
+
+    def recording_file(self, object_id: str, filename: str) -> Blob | None:
+        """The bytes of recording ``{remote session id}-{index}`` named ``filename``, once it exists."""
+        remote_id, _, index = object_id.rpartition("-")
+        session = self.sessions.get(remote_id)
+        recordings = self.recordings(session) if session else []
+        if not index.isdigit() or int(index) >= len(recordings) or recordings[int(index)].filename != filename:
+            return None
+        return materials.recording_blob(f"{self.ctx.source.seed}:{object_id}", recordings[int(index)].size, filename)
+
+    def finished_transcript(self, org: str, remote_session_id: str) -> str:
+        session = self.session_of(org, remote_session_id)
+        if self.transcript_status(session) != "completed":
+            raise NotFound(f"The transcript of session {remote_session_id!r} is not available yet "
+                           f"(transcript_status in_progress)", "transcript_not_ready")
+        return self.transcript(session)
 
     def cast(self, session: Session) -> transcripts.Cast:
         """Who speaks in the session: its request's deponent and invited counsel, and a court reporter."""
@@ -230,6 +268,44 @@ class PrevailBackend:
         return "completed" if ready else "in_progress"
 
     # writes ---------------------------------------------------------------------------------------
+    def create(self, org: Organisation, body: dict[str, Any], now: float) -> tuple[SessionRequest, str | None]:
+        """Store the request a valid create body describes, with the page's defaults; and a warning for
+        the caller's journal when its interpreter is not one the page lists."""
+        remote = body["remote_session"]
+        zone = timezones.resolve(remote["time_zone"])
+        if zone is None:
+            raise InvalidRequest([Violation("body.session_request.remote_session.time_zone",
+                                            f"{BODY_RULE}/time_zone",
+                                            f"unknown time zone {remote['time_zone']!r}: not a Rails zone name, "
+                                            f"GMT-offset form, US abbreviation or IANA zone name")])
+        details_in = body.get("session_details") or {}
+        details: dict[str, Any] = {"language": languages.language_code(details_in.get("languages"))}
+        details.update({key: details_in[key] for key in DETAIL_FIELDS if details_in.get(key)})
+        details["video_provider"] = details_in.get("video_provider", "chime")
+        details["session_type"] = details_in.get("session_type", "remote_deposition")
+        deponent = body.get("deponent")
+        request = SessionRequest(
+            id=self.allocate_id(),
+            organisation=org.slug,
+            state="initial",
+            session_request={
+                "session_type": details["session_type"],
+                "deponent": None if deponent is None else {k: deponent[k] for k in DEPONENT_FIELDS if k in deponent},
+                "invite_emails": list(body.get("invite_emails") or []),
+                "participants": None,
+            },
+            remote_session={
+                "title": remote["title"], "case": remote["case"], "file_number": None,
+                "start_date": remote["start_date"], "start_time": remote["start_time"],
+                "time_zone": remote["time_zone"],
+            },
+            session_details=details,
+            postback_url=body["postback_url"],
+            starts_at=timezones.local_start(remote["start_date"], remote["start_time"], zone),
+            created_at=now,
+        )
+        return self.submit(org.slug, request), languages.unlisted_interpreter(details_in.get("interpreter"))
+
     def submit(self, org_slug: str, request: SessionRequest) -> SessionRequest:
         """Store a validated request; self-service organisations are scheduled at once."""
         self.add_request(request)
