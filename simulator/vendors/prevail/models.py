@@ -78,6 +78,9 @@ class Session:
     def transcript_ready_at(self, delay: float) -> float:
         return self.ends_at + delay
 
+    def __deepcopy__(self, _memo: dict[int, Any]) -> Session:
+        return self  # never changed in place once stored, like SessionRequest
+
 
 @dataclass
 class SessionRequest(Revisioned):
@@ -93,6 +96,11 @@ class SessionRequest(Revisioned):
     remote_session_id: str | None = None
     session_url: str | None = None
     cancelation_requested: bool | None = None
+
+    def __deepcopy__(self, _memo: dict[int, Any]) -> SessionRequest:
+        # Stored requests are never changed in place (a write stores a changed copy), so a copy of the
+        # namespace (Namespace.snapshot) can hold the same one, with its rendered view.
+        return self
 
 
 @dataclass(frozen=True)
