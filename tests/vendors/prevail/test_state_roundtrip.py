@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -181,12 +181,31 @@ def test_a_record_the_rules_refuse_is_named_and_leaves_the_target_as_it_was(
     before = _document(target)
     reads = _reads(server, target.name, 0)
     broken = _broken(document, change)
-    if change is not _wrong_key:  # a key the pattern refuses is the published schema's to name
-        jsonschema_rs.validator_for(SCHEMA).validate(broken["vendors"]["prevail"])
+    jsonschema_rs.validator_for(SCHEMA).validate(broken["vendors"]["prevail"])  # only the rules refuse it
     with pytest.raises(StateError, match=message.replace(".", r"\.").replace("(", r"\(")):
         statedoc.load(target, broken)
     assert _document(target) == before
     assert _reads(server, target.name, 0) == reads
+
+
+def test_the_published_schema_refuses_what_no_record_holds(running: tuple[ThreadedServer, Registry]) -> None:
+    _, registry = running
+    tables = RECORDS.dump(registry.get("schema").state("prevail"))
+    validator = jsonschema_rs.validator_for(SCHEMA)
+    assert validator.is_valid(tables)
+    changes: list[Callable[[dict[str, Any]], object]] = [
+        lambda t: t["session_requests"]["1001"].update(extra=1),
+        lambda t: t["session_requests"]["1001"].pop("starts_at"),
+        lambda t: t["session_requests"]["1001"]["remote_session"].update(title="x" * 256),
+        lambda t: t["session_requests"].update({"01": t["session_requests"]["1001"]}),
+        lambda t: t["sessions"][next(iter(t["sessions"]))].update(recordings=[{"filename": "a"}]),
+        lambda t: t["meta"]["counters"].update(next_id="1"),
+        lambda t: t.update(organisations={}),
+    ]
+    for change in changes:
+        broken = copy.deepcopy(tables)
+        change(broken)
+        assert not validator.is_valid(broken)
 
 
 def test_a_write_in_one_namespace_is_never_seen_in_another_that_starts_from_the_baseline(
