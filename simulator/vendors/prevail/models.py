@@ -83,7 +83,7 @@ class Session:
 
 
 @dataclass
-class SessionRequest(Revisioned):
+class SessionRequest(Revisioned):  # for its memoised view; a change is a new record, so it stays at revision 0
     id: int
     organisation: str
     state: str  # initial | scheduled | ready | canceled
