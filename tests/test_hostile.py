@@ -537,7 +537,6 @@ def test_a_namespace_in_use_is_not_evicted() -> None:
 
 
 def test_an_evicted_namespace_frees_its_records_without_a_full_collection() -> None:
-    import functools
     import gc
     import weakref
 
@@ -546,9 +545,13 @@ def test_an_evicted_namespace_frees_its_records_without_a_full_collection() -> N
 
     registry: Registry = create_app(make_settings(namespace_ttl=1.0)).state.registry
     namespace = registry.get("short-lived")
-    backend = heap.build_long_lived(functools.partial(namespace.state, "prevail"))
-    record = weakref.ref(next(iter(backend.requests.values())))
-    del backend
+
+    def seeded_and_written() -> Any:
+        # Seeded records are shared by every namespace of the seed (and outlive it); a written one is its own.
+        backend = registry.get("short-lived").state("prevail")
+        return backend.schedule(next(r.id for r in backend.requests.values() if r.state == "initial"))
+
+    record = weakref.ref(heap.build_long_lived(seeded_and_written))
     assert registry.evict_idle(now=namespace.last_used + 5) == ["short-lived"]
     del namespace
     gc.collect()  # an ordinary collection: seeded state is frozen out of it

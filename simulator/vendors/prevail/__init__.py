@@ -13,8 +13,8 @@ from simulator.vendors.prevail import postback
 from simulator.vendors.prevail.errors import PrevailErrors
 from simulator.vendors.prevail.fixture_schema import SCHEMA
 from simulator.vendors.prevail.handlers import ADMIN_HANDLERS, EFFECTS, HANDLERS, authenticate
-from simulator.vendors.prevail.handmade import store_session_requests
-from simulator.vendors.prevail.models import PrevailBackend
+from simulator.vendors.prevail.records import RECORDS
+from simulator.vendors.prevail.seed import seeded
 
 # Development tokens from `simulator credentials` expire on 2100-01-01, on any clock a test will set.
 LONG_LIVED_EXP = 4102444800
@@ -57,12 +57,13 @@ PLUGIN = VendorPlugin(
     spec_file="prevail.yaml",
     prefixes=("/api/v1/",),
     handlers=HANDLERS,
-    admin_handlers={**ADMIN_HANDLERS, "storePrevailSessionRequests": store_session_requests},
+    admin_handlers=ADMIN_HANDLERS,
     effects=EFFECTS,
     seed_path="/_sim/prevail/session_requests",
     verifiers={"bearerAuth": authenticate, "jwtPayloadQuery": authenticate},
     errors=PrevailErrors(),
-    backend=PrevailBackend,
+    backend=seeded,
+    records=RECORDS,
     credentials=credentials,
     fixture_schema=SCHEMA,
     token=token,

@@ -8,10 +8,9 @@ from typing import Any
 from simulator.core.auth import bearer_token, verify_hs256
 from simulator.core.dispatch import Call, Reply
 from simulator.core.downloads import s3_missing, s3_rejection, s3_url
-from simulator.core.errors import InvalidRequest, Unauthorized, Violation
-from simulator.core.pagination import pagy
+from simulator.core.errors import Unauthorized
 from simulator.core.render import rendered
-from simulator.vendors.prevail import languages, materials, timezones
+from simulator.vendors.prevail import handmade, timezones
 from simulator.vendors.prevail.models import (
     AUTO_SCHEDULE,
     Organisation,
@@ -21,22 +20,21 @@ from simulator.vendors.prevail.models import (
     Window,
 )
 
+Prevail = Call[PrevailBackend]
 RECORDING_TTL = 24 * 3600
-_BODY = "#/components/schemas/RemoteSessionInput/properties"
 
 
-def authenticate(call: Call[Any]) -> Organisation:
+def authenticate(call: Prevail) -> Organisation:
     """Bearer JWT, or the ``jwt_payload`` query or body field, signed with the organisation's key."""
-    backend: PrevailBackend = call.backend
     token = bearer_token(call.headers.get("authorization")) or call.query.get("jwt_payload")
     if token is None and isinstance(call.body, dict) and isinstance(call.body.get("jwt_payload"), str):
         token = call.body["jwt_payload"]
     if not token:
         raise Unauthorized("Missing credentials: send 'Authorization: Bearer <JWT>' signed with your API key",
                            "missing_token")
-    claims = verify_hs256(token, lambda c: backend.key_for(c.get("slug")), call.token_time(),
+    claims = verify_hs256(token, lambda c: call.backend.key_for(c.get("slug")), call.token_time(),
                           require=("slug",))
-    return backend.organisations[claims["slug"]]
+    return call.backend.organisation(claims["slug"])
 
 
 def listed_view(request: SessionRequest) -> dict[str, Any]:
@@ -67,134 +65,72 @@ def session_view(backend: PrevailBackend, session: Session) -> dict[str, Any]:
     return {**backend.webhook_session(session), "case": session.case, "session_url": session.session_url}
 
 
-def _window(call: Call[Any]) -> Window:
+def _window(call: Prevail) -> Window:
     start, end = call.params.get("start_time"), call.params.get("end_time")
     return Window(int(start) if start is not None else None, int(end) if end is not None else None)
 
 
-_DEPONENT_FIELDS = ("name", "email", "role")
-_DETAIL_FIELDS = ("interpreter", "additional_details", "preferred_manager")
-
-
-def _deponent(given: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Only the deponent fields the page documents are stored (as Rails' strong parameters keep them)."""
-    if given is None:
-        return None
-    return {key: given[key] for key in _DEPONENT_FIELDS if key in given}
-
-
-def create_session_request(call: Call[Any]) -> Reply:
-    backend: PrevailBackend = call.backend
-    org: Organisation = call.principal
-    body = call.body["session_request"]
-    remote = body["remote_session"]
-    zone = timezones.resolve(remote["time_zone"])
-    if zone is None:
-        raise InvalidRequest([Violation("body.session_request.remote_session.time_zone", f"{_BODY}/time_zone",
-                                        f"unknown time zone {remote['time_zone']!r}: not a Rails zone name, "
-                                        f"GMT-offset form, US abbreviation or IANA zone name")])
-    starts_at = timezones.local_start(remote["start_date"], remote["start_time"], zone)
-    details_in = body.get("session_details") or {}
-    warning = languages.unlisted_interpreter(details_in.get("interpreter"))
+def create_session_request(call: Prevail) -> Reply:
+    request, warning = call.backend.create(call.principal, call.body["session_request"], call.now())
     if warning:
         call.warn(warning)
-    details: dict[str, Any] = {"language": languages.language_code(details_in.get("languages"))}
-    for key in _DETAIL_FIELDS:
-        if details_in.get(key):
-            details[key] = details_in[key]
-    details["video_provider"] = details_in.get("video_provider", "chime")
-    details["session_type"] = details_in.get("session_type", "remote_deposition")
-    request = SessionRequest(
-        id=backend.allocate_id(),
-        organisation=org.slug,
-        state="initial",
-        session_request={
-            "session_type": details["session_type"],
-            "deponent": _deponent(body.get("deponent")),
-            "invite_emails": list(body.get("invite_emails") or []),
-            "participants": None,
-        },
-        remote_session={
-            "title": remote["title"], "case": remote["case"], "file_number": None,
-            "start_date": remote["start_date"], "start_time": remote["start_time"], "time_zone": remote["time_zone"],
-        },
-        session_details=details,
-        postback_url=body["postback_url"],
-        starts_at=starts_at,
-        created_at=call.now(),
-    )
-    backend.submit(org.slug, request)
     return Reply({"requests": [created_view(request)]}, status=201)
 
 
-def list_session_requests(call: Call[Any]) -> Reply:
-    backend: PrevailBackend = call.backend
-    found = backend.requests_of(call.principal.slug, _window(call))
-    page = pagy(len(found), call.params.get("page"), call.params.get("items"),
-                overflow=backend.options.pagy_overflow)
-    return Reply({"pagy": page.as_dict(), "requests": [rendered(r, listed_view) for r in page.slice(found)]})
+def list_session_requests(call: Prevail) -> Reply:
+    page, found = call.backend.request_page(call.principal.slug, _window(call), call.params.get("page"),
+                                            call.params.get("items"))
+    return Reply({"pagy": page.as_dict(), "requests": [rendered(r, listed_view) for r in found]})
 
 
-def list_sessions(call: Call[Any]) -> Reply:
-    backend: PrevailBackend = call.backend
-    found = backend.sessions_of(call.principal.slug, _window(call))
-    page = pagy(len(found), call.params.get("page"), call.params.get("items"),
-                overflow=backend.options.pagy_overflow)
-    return Reply({"pagy": page.as_dict(), "sessions": [session_view(backend, s) for s in page.slice(found)]})
+def list_sessions(call: Prevail) -> Reply:
+    page, found = call.backend.session_page(call.principal.slug, _window(call), call.params.get("page"),
+                                            call.params.get("items"))
+    return Reply({"pagy": page.as_dict(), "sessions": [session_view(call.backend, s) for s in found]})
 
 
 def _file_path(session: Session, index: int, filename: str) -> str:
     return f"/_sim/files/prevail/{session.remote_session_id}-{index}/{filename}"
 
 
-def session_recordings(call: Call[Any]) -> Reply:
-    backend: PrevailBackend = call.backend
-    session = backend.session_of(call.principal.slug, call.params["remote_session_id"])
-    views = []
-    for index, recording in enumerate(backend.recordings(session)):
-        path = _file_path(session, index, recording.filename)
-        views.append({
-            "filename": recording.filename,
-            "type": "audio",
-            "size": f"{recording.size} bytes",
-            "user": recording.user,
-            "presigned_url": s3_url(call, backend.ctx.signer, path, call.now(), RECORDING_TTL),
-            "created_at": timezones.server_timestamp(recording.created_at),
-        })
-    return Reply({"recordings": views})
+def session_recordings(call: Prevail) -> Reply:
+    session, recordings = call.backend.recordings_of(call.principal.slug, call.params["remote_session_id"])
+    return Reply({"recordings": [{
+        "filename": recording.filename,
+        "type": "audio",
+        "size": f"{recording.size} bytes",
+        "user": recording.user,
+        "presigned_url": s3_url(call, call.backend.ctx.signer, _file_path(session, index, recording.filename),
+                                call.now(), RECORDING_TTL),
+        "created_at": timezones.server_timestamp(recording.created_at),
+    } for index, recording in enumerate(recordings)]})
 
 
-def session_transcript(call: Call[Any]) -> Reply:
-    backend: PrevailBackend = call.backend
-    session = backend.session_of(call.principal.slug, call.params["remote_session_id"])
-    if backend.transcript_status(session) != "completed":
-        from simulator.core.errors import NotFound
-
-        raise NotFound(f"The transcript of session {session.remote_session_id!r} is not available yet "
-                       f"(transcript_status in_progress)", "transcript_not_ready")
-    return Reply({"transcript": backend.transcript(session)})
+def session_transcript(call: Prevail) -> Reply:
+    return Reply({"transcript": call.backend.finished_transcript(call.principal.slug,
+                                                                 call.params["remote_session_id"])})
 
 
-def download_file(call: Call[Any]) -> Reply:
+def download_file(call: Prevail) -> Reply:
     """A recording behind its presigned URL: 403 with S3's XML once expired or tampered with."""
-    backend: PrevailBackend = call.backend
     object_id, filename = call.params["object_id"], call.params["filename"]
     path = f"/_sim/files/prevail/{object_id}/{filename}"
-    rejected = s3_rejection(call, backend.ctx.signer, path)
+    rejected = s3_rejection(call, call.backend.ctx.signer, path)
     if rejected is not None:
         return rejected
-    remote_id, _, index = object_id.rpartition("-")
-    session = backend.sessions.get(remote_id)
-    recordings = backend.recordings(session) if session else []
-    if not index.isdigit() or int(index) >= len(recordings) or recordings[int(index)].filename != filename:
-        return s3_missing(path)
-    recording = recordings[int(index)]
-    return Reply(materials.recording_blob(f"{backend.ctx.source.seed}:{object_id}", recording.size, filename))
+    blob = call.backend.recording_file(object_id, filename)
+    return s3_missing(path) if blob is None else Reply(blob)
 
 
-def schedule_request(call: Call[Any]) -> Reply:
-    backend: PrevailBackend = call.backend
-    return Reply({"requests": [listed_view(backend.schedule(call.params["id"]))]})
+def schedule_request(call: Prevail) -> Reply:
+    return Reply({"requests": [listed_view(call.backend.schedule(call.params["id"]))]})
+
+
+def store_session_requests(call: Prevail) -> Reply:
+    """Hand-made records (the admin seed operation): all stored, or none."""
+    records = call.body if isinstance(call.body, list) else []
+    stored = handmade.store(call.backend, records, call.now())
+    return Reply({"requests": [listed_view(request) for request in stored]}, status=201)
 
 
 HANDLERS = {
@@ -208,6 +144,7 @@ HANDLERS = {
 ADMIN_HANDLERS = {
     "schedulePrevailSessionRequest": schedule_request,
     "downloadPrevailFile": download_file,
+    "storePrevailSessionRequests": store_session_requests,
 }
 
 

@@ -10,28 +10,24 @@ stay initial until the admin schedule trigger.
 
 from __future__ import annotations
 
-import bisect
 from typing import Any
 
 from simulator.core.clock import parse_instant
-from simulator.core.dispatch import Call, Reply
 from simulator.core.errors import Conflict, InvalidRequest, NotFound, Violation
 from simulator.vendors.prevail import timezones
-from simulator.vendors.prevail.handlers import listed_view
 from simulator.vendors.prevail.models import SESSION_URL, PrevailBackend, Session, SessionRequest
 
 RULE = "#/paths/~1_sim~1prevail~1session_requests/post/requestBody/content/application~1json/schema/items/properties"
 WITH_SESSION = ("scheduled", "ready")
 
 
-def store_session_requests(call: Call[Any]) -> Reply:
-    backend: PrevailBackend = call.backend
-    records = call.body if isinstance(call.body, list) else []
-    drafts = [_draft(backend, record, index, call.now()) for index, record in enumerate(records)]
+def store(backend: PrevailBackend, records: list[dict[str, Any]], now: float) -> list[SessionRequest]:
+    """Store every record (already checked against the spec) or, when one breaks a rule, none."""
+    drafts = [_draft(backend, record, index, now) for index, record in enumerate(records)]
     _check_unique(backend, drafts)
     for request, duration in drafts:
         _store(backend, request, duration)
-    return Reply({"requests": [listed_view(request) for request, _ in drafts]}, status=201)
+    return [backend.requests[request.id] for request, _ in drafts]
 
 
 def _invalid(index: int, name: str, message: str) -> InvalidRequest:
@@ -109,21 +105,14 @@ def _check_unique(backend: PrevailBackend, drafts: list[tuple[SessionRequest, fl
 
 
 def _store(backend: PrevailBackend, request: SessionRequest, duration: float) -> None:
-    backend.requests[request.id] = request
-    # The organisation's list is kept in id order (its pages answer newest first by reversing it).
-    bisect.insort(backend.by_organisation.setdefault(request.organisation, []), request, key=lambda r: r.id)
+    backend.add_request(request)
     if request.remote_session_id is None:
         return
     remote = request.remote_session
-    session = Session(
+    backend.add_session(Session(
         remote_session_id=request.remote_session_id, organisation=request.organisation, request_id=request.id,
         title=remote["title"], case=remote["case"], start_date=remote["start_date"],
         start_time=remote["start_time"], time_zone=remote["time_zone"], starts_at=request.starts_at,
         estimated_duration=duration, invite_emails=list(request.session_request["invite_emails"]),
         session_url=SESSION_URL.format(id=request.remote_session_id),
-    )
-    from simulator.vendors.prevail import seed  # Faker: imported on first use only
-
-    backend.sessions[session.remote_session_id] = session
-    session.recordings = seed.recordings_for(backend.ctx.source.child(f"recordings:{session.remote_session_id}"),
-                                             session, backend.cast(session))
+    ))

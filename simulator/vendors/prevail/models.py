@@ -5,19 +5,32 @@ after the configured delay on the namespace clock); self-service organisations g
 session at once. A session's own ``state`` and ``transcript_status`` are functions of its times and
 the clock: ``ready`` before it starts, ``active`` while it runs, ``completed`` after; recordings exist
 once it has ended, the transcript once the transcript delay has passed too.
+
+Records are plain data held in tables keyed by id and refer to each other by id. A stored record is
+never changed in place: a write stores a changed copy (``dataclasses.replace``), so the seeded records
+can be shared, read-only, by every namespace with the same seed (see :mod:`baseline`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import bisect
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from simulator.core.errors import Conflict, NotFound
+from simulator.core.blobs import Blob
+from simulator.core.errors import Conflict, InvalidRequest, NotFound, Violation
+from simulator.core.pagination import PagyPage, pagy
+from simulator.core.rand import SeededSource
 from simulator.core.render import Revisioned
 from simulator.core.store import VendorContext
-from simulator.vendors.prevail import postback, transcripts
+from simulator.vendors.prevail import languages, materials, postback, timezones, transcripts
 
 SESSION_URL = "https://prevail.ai/remote_sessions/{id}/join"
+BODY_RULE = "#/components/schemas/RemoteSessionInput/properties"
+DEPONENT_FIELDS = ("name", "email", "role")  # only the fields the page documents are stored (Rails' strong parameters)
+DETAIL_FIELDS = ("interpreter", "additional_details", "preferred_manager")
 AUTO_SCHEDULE = "auto_schedule"  # timed effect: a request not self-served is scheduled after a delay
 
 
@@ -65,9 +78,12 @@ class Session:
     def transcript_ready_at(self, delay: float) -> float:
         return self.ends_at + delay
 
+    def __deepcopy__(self, _memo: dict[int, Any]) -> Session:
+        return self  # never changed in place once stored, like SessionRequest
+
 
 @dataclass
-class SessionRequest(Revisioned):
+class SessionRequest(Revisioned):  # for its memoised view; a change is a new record, so it stays at revision 0
     id: int
     organisation: str
     state: str  # initial | scheduled | ready | canceled
@@ -80,6 +96,11 @@ class SessionRequest(Revisioned):
     remote_session_id: str | None = None
     session_url: str | None = None
     cancelation_requested: bool | None = None
+
+    def __deepcopy__(self, _memo: dict[int, Any]) -> SessionRequest:
+        # Stored requests are never changed in place (a write stores a changed copy), so a copy of the
+        # namespace (Namespace.snapshot) can hold the same one, with its rendered view.
+        return self
 
 
 @dataclass(frozen=True)
@@ -112,8 +133,8 @@ class PrevailBackend:
     """All Prevail state of one namespace."""
 
     def __init__(self, ctx: VendorContext):
-        from simulator.vendors.prevail import seed  # seeding needs Faker; imported on first touch
-
+        """An empty backend: the fixtures' organisations and options, no records (seeding is
+        :func:`simulator.vendors.prevail.seed.seeded`'s, loading :mod:`records`')."""
         self.ctx = ctx
         fixtures = ctx.fixtures
         self.organisations = {
@@ -128,16 +149,27 @@ class PrevailBackend:
             pagy_overflow=str(ctx.options.get("pagy_overflow", "empty_page")),
         )
         self.requests: dict[int, SessionRequest] = {}
-        self.by_organisation: dict[str, list[SessionRequest]] = {}
+        self.by_organisation: dict[str, list[int]] = {}  # derived: request ids per organisation, ascending
         self.sessions: dict[str, Session] = {}
         self.next_id = 1001
-        if not ctx.empty:
-            seed.populate(self, fixtures)
+
+    def hold(self, requests: Mapping[int, SessionRequest], sessions: Mapping[str, Session], next_id: int) -> None:
+        """Hold these records (possibly shared with other namespaces: they are never changed in place)
+        and rebuild what derives from them."""
+        self.requests = dict(requests)
+        self.sessions = dict(sessions)
+        self.next_id = next_id
+        self.by_organisation = {}
+        for request_id in sorted(self.requests):
+            self.by_organisation.setdefault(self.requests[request_id].organisation, []).append(request_id)
 
     # identity -------------------------------------------------------------------------------------
     def key_for(self, slug: Any) -> str | None:
         org = self.organisations.get(slug) if isinstance(slug, str) else None
         return org.api_key if org else None
+
+    def organisation(self, slug: str) -> Organisation:
+        return self.organisations[slug]
 
     def allocate_id(self) -> int:
         request_id = self.next_id
@@ -158,14 +190,37 @@ class PrevailBackend:
 
     def requests_of(self, org: str, window: Window) -> list[SessionRequest]:
         """Newest first. Ids only grow, so the per-organisation list is already in id order."""
-        newest_first = self.by_organisation.get(org, [])[::-1]
+        requests = self.requests
+        newest_first = [requests[request_id] for request_id in reversed(self.by_organisation.get(org, []))]
         if window.unbounded:
             return newest_first
         return [request for request in newest_first if window.admits(*self.span_of(request))]
 
     def add_request(self, request: SessionRequest) -> None:
+        """Store a new request; ids only grow, except hand-made ones, which keep the list in id order."""
         self.requests[request.id] = request
-        self.by_organisation.setdefault(request.organisation, []).append(request)
+        ids = self.by_organisation.setdefault(request.organisation, [])
+        if ids and ids[-1] > request.id:
+            bisect.insort(ids, request.id)
+        else:
+            ids.append(request.id)
+
+    def add_session(self, session: Session, source: SeededSource | None = None) -> None:
+        """Store a new session with its recordings, made once, when it opens, from ``source`` (by default
+        the namespace's stream for this session)."""
+        source = source or self.ctx.source.child(f"recordings:{session.remote_session_id}")
+        session.recordings = recordings_for(source, session, self.cast(session))
+        self.sessions[session.remote_session_id] = session
+
+    def request_page(self, org: str, window: Window, page: Any, items: Any) -> tuple[PagyPage, list[SessionRequest]]:
+        found = self.requests_of(org, window)
+        paged = pagy(len(found), page, items, overflow=self.options.pagy_overflow)
+        return paged, paged.slice(found)
+
+    def session_page(self, org: str, window: Window, page: Any, items: Any) -> tuple[PagyPage, list[Session]]:
+        found = self.sessions_of(org, window)
+        paged = pagy(len(found), page, items, overflow=self.options.pagy_overflow)
+        return paged, paged.slice(found)
 
     def sessions_of(self, org: str, window: Window) -> list[Session]:
         found = [
@@ -182,6 +237,26 @@ class PrevailBackend:
 
     def recordings(self, session: Session) -> list[Recording]:
         return session.recordings if self.ctx.now() >= session.ends_at else []
+
+    def recordings_of(self, org: str, remote_session_id: str) -> tuple[Session, list[Recording]]:
+        session = self.session_of(org, remote_session_id)
+        return session, self.recordings(session)
+
+    def recording_file(self, object_id: str, filename: str) -> Blob | None:
+        """The bytes of recording ``{remote session id}-{index}`` named ``filename``, once it exists."""
+        remote_id, _, index = object_id.rpartition("-")
+        session = self.sessions.get(remote_id)
+        recordings = self.recordings(session) if session else []
+        if not index.isdigit() or int(index) >= len(recordings) or recordings[int(index)].filename != filename:
+            return None
+        return materials.recording_blob(f"{self.ctx.source.seed}:{object_id}", recordings[int(index)].size, filename)
+
+    def finished_transcript(self, org: str, remote_session_id: str) -> str:
+        session = self.session_of(org, remote_session_id)
+        if self.transcript_status(session) != "completed":
+            raise NotFound(f"The transcript of session {remote_session_id!r} is not available yet "
+                           f"(transcript_status in_progress)", "transcript_not_ready")
+        return self.transcript(session)
 
     def cast(self, session: Session) -> transcripts.Cast:
         """Who speaks in the session: its request's deponent and invited counsel, and a court reporter."""
@@ -201,11 +276,49 @@ class PrevailBackend:
         return "completed" if ready else "in_progress"
 
     # writes ---------------------------------------------------------------------------------------
+    def create(self, org: Organisation, body: dict[str, Any], now: float) -> tuple[SessionRequest, str | None]:
+        """Store the request a valid create body describes, with the page's defaults; and a warning for
+        the caller's journal when its interpreter is not one the page lists."""
+        remote = body["remote_session"]
+        zone = timezones.resolve(remote["time_zone"])
+        if zone is None:
+            raise InvalidRequest([Violation("body.session_request.remote_session.time_zone",
+                                            f"{BODY_RULE}/time_zone",
+                                            f"unknown time zone {remote['time_zone']!r}: not a Rails zone name, "
+                                            f"GMT-offset form, US abbreviation or IANA zone name")])
+        details_in = body.get("session_details") or {}
+        details: dict[str, Any] = {"language": languages.language_code(details_in.get("languages"))}
+        details.update({key: details_in[key] for key in DETAIL_FIELDS if details_in.get(key)})
+        details["video_provider"] = details_in.get("video_provider", "chime")
+        details["session_type"] = details_in.get("session_type", "remote_deposition")
+        deponent = body.get("deponent")
+        request = SessionRequest(
+            id=self.allocate_id(),
+            organisation=org.slug,
+            state="initial",
+            session_request={
+                "session_type": details["session_type"],
+                "deponent": None if deponent is None else {k: deponent[k] for k in DEPONENT_FIELDS if k in deponent},
+                "invite_emails": list(body.get("invite_emails") or []),
+                "participants": None,
+            },
+            remote_session={
+                "title": remote["title"], "case": remote["case"], "file_number": None,
+                "start_date": remote["start_date"], "start_time": remote["start_time"],
+                "time_zone": remote["time_zone"],
+            },
+            session_details=details,
+            postback_url=body["postback_url"],
+            starts_at=timezones.local_start(remote["start_date"], remote["start_time"], zone),
+            created_at=now,
+        )
+        return self.submit(org.slug, request), languages.unlisted_interpreter(details_in.get("interpreter"))
+
     def submit(self, org_slug: str, request: SessionRequest) -> SessionRequest:
         """Store a validated request; self-service organisations are scheduled at once."""
         self.add_request(request)
         if self.organisations[org_slug].self_service:
-            self.schedule(request.id)
+            return self.schedule(request.id)  # the stored request is now a scheduled copy
         else:
             self.ctx.later(self.ctx.now() + self.options.schedule_delay, AUTO_SCHEDULE, {"request_id": request.id},
                            f"prevail auto-schedule request {request.id}")
@@ -226,15 +339,16 @@ class PrevailBackend:
                            "not_schedulable")
         org = self.organisations[request.organisation]
         session = self._open_session(request, org)
+        request = self.requests[request_id]
         self._notify(request, session, org)
         return request
 
     def _open_session(self, request: SessionRequest, org: Organisation) -> Session:
         remote_id = self.new_remote_session_id()
-        request.state = "ready" if org.self_service else "scheduled"
-        request.remote_session_id = remote_id
-        request.session_url = SESSION_URL.format(id=remote_id)
-        request.touch()
+        # A changed copy replaces the stored request: the stored one may be shared with other namespaces.
+        request = replace(request, state="ready" if org.self_service else "scheduled", remote_session_id=remote_id,
+                          session_url=SESSION_URL.format(id=remote_id))
+        self.requests[request.id] = request
         remote = request.remote_session
         session = Session(
             remote_session_id=remote_id, organisation=org.slug, request_id=request.id, title=remote["title"],
@@ -242,13 +356,9 @@ class PrevailBackend:
             time_zone=remote["time_zone"], starts_at=request.starts_at,
             estimated_duration=self.options.estimated_duration,
             invite_emails=list(request.session_request.get("invite_emails") or []),
-            session_url=request.session_url,
+            session_url=SESSION_URL.format(id=remote_id),
         )
-        from simulator.vendors.prevail import seed
-
-        self.sessions[remote_id] = session
-        session.recordings = seed.recordings_for(self.ctx.source.child(f"recordings:{remote_id}"), session,
-                                                 self.cast(session))
+        self.add_session(session)
         return session
 
     def _notify(self, request: SessionRequest, session: Session, org: Organisation) -> None:
@@ -273,3 +383,16 @@ class PrevailBackend:
             "transcript_status": self.transcript_status(session),
             "invite_emails": session.invite_emails,
         }
+
+
+def recordings_for(source: SeededSource, session: Session, cast: transcripts.Cast) -> list[Recording]:
+    """What a session records when it opens: the combined audio, sometimes with tracks of the witness and
+    counsel (by first name), made a little after it ends."""
+    made = session.ends_at + source.integer(60, 900)
+    recordings = [Recording("complete-session-audio.mp4", "Recording", source.integer(150_000, 2_500_000), made)]
+    speakers = [name.split()[0] for name in (cast.witness, *cast.counsel) if name != "THE WITNESS"]
+    for index in range(min(source.choice((0, 0, 1, 2)), len(speakers))):
+        speaker = re.sub(r"[^a-z0-9]+", "-", speakers[index].lower()).strip("-") or "speaker"
+        recordings.append(Recording(f"{speaker}-track-{index + 1}.mp4", speakers[index].capitalize(),
+                                    source.integer(80_000, 1_200_000), made + index + 1))
+    return recordings

@@ -1,34 +1,43 @@
 """Deterministic Prevail data: requests, sessions and recordings around the namespace clock's start.
 
-Records are laid out relative to the start of the UTC day of the namespace clock's start, so the
-same seed and the same day (or ``--clock-start``) give byte-identical data.
+Records are laid out relative to the start of the UTC day of the namespace clock's start (the
+anchor), so the same seed and the same day (or ``--clock-start``) give byte-identical data. Nothing
+drawn depends on the anchor itself, only times relative to it: a baseline generated for one day fits
+any other shifted by whole days (:mod:`baseline`), so Faker runs once per process and seed.
 """
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simulator.core.rand import SeededSource
-from simulator.vendors.prevail import timezones
-from simulator.vendors.prevail.models import SESSION_URL, Recording, Session, SessionRequest
-from simulator.vendors.prevail.transcripts import Cast
+from simulator.core.store import VendorContext
+from simulator.vendors.prevail import baseline, timezones
+from simulator.vendors.prevail.baseline import DAY, Baseline
+from simulator.vendors.prevail.models import SESSION_URL, PrevailBackend, Session, SessionRequest
 
-if TYPE_CHECKING:
-    from simulator.vendors.prevail.models import PrevailBackend
-
-DAY = 86400
 SEED_ZONES = ("Eastern Time (US & Canada)", "Central Time (US & Canada)", "Mountain Time (US & Canada)",
               "Pacific Time (US & Canada)", "EST", "Alaska", "Hawaii")
 SESSION_TYPES = ("remote_deposition", "remote_deposition", "remote_deposition", "remote_call", "webinar")
 INTERPRETERS = ("German", "Spanish", "French", "Japanese", "Korean", "Italian")
 
 
-def populate(backend: PrevailBackend, fixtures: dict[str, Any] | Any) -> None:
-    source = backend.ctx.source
-    anchor = backend.ctx.clock.start - backend.ctx.clock.start % DAY
+def seeded(ctx: VendorContext) -> PrevailBackend:
+    """The backend a namespace starts with (the plugin's factory): the seeded records, shared read-only
+    with every namespace of the same seed and fixtures, or none for an empty namespace."""
+    backend = PrevailBackend(ctx)
+    if not ctx.empty:
+        shared = baseline.shared(ctx, generate)
+        backend.hold(shared.requests, shared.sessions, shared.next_id)
+    return backend
+
+
+def generate(ctx: VendorContext, anchor: float) -> Baseline:
+    """Seed from scratch (Faker): the records of ``ctx``'s seed and fixtures around ``anchor``."""
+    backend = PrevailBackend(ctx)
+    source = ctx.source
     drafts: list[tuple[float, str, SeededSource]] = []
-    for org in fixtures.get("organisations", []):
+    for org in ctx.fixtures.get("organisations", []):
         count = int(org.get("seed_requests", 0))
         for index in range(count):
             child = source.child(f"request:{org['slug']}:{index}")
@@ -37,9 +46,10 @@ def populate(backend: PrevailBackend, fixtures: dict[str, Any] | Any) -> None:
     drafts.sort(key=lambda draft: (draft[0], draft[1]))
     for created, slug, child in drafts:
         request = _request(backend, slug, child, created, anchor)
-        backend.add_request(request)
         if request.state in ("scheduled", "ready"):
-            _attach_session(backend, request, child)
+            request = _with_session(backend, request, child)
+        backend.add_request(request)
+    return Baseline(anchor, backend.requests, backend.sessions, backend.next_id)
 
 
 def _request(backend: PrevailBackend, slug: str, source: SeededSource, created: float, anchor: float) -> SessionRequest:
@@ -99,9 +109,9 @@ def _email(name: str, domain: str) -> str:
     return ".".join(part.lower() for part in name.split() if part.isalpha()) + "@" + domain
 
 
-def _attach_session(backend: PrevailBackend, request: SessionRequest, source: SeededSource) -> None:
+def _with_session(backend: PrevailBackend, request: SessionRequest, source: SeededSource) -> SessionRequest:
     remote_id = source.uuid()
-    request.remote_session_id = remote_id
+    request.remote_session_id = remote_id  # not stored yet: still ours to change
     request.session_url = SESSION_URL.format(id=remote_id)
     remote = request.remote_session
     session = Session(
@@ -111,17 +121,6 @@ def _attach_session(backend: PrevailBackend, request: SessionRequest, source: Se
         estimated_duration=source.choice((1.5, 2.0, 3.0, 4.0, 6.0)),
         invite_emails=list(request.session_request["invite_emails"]), session_url=request.session_url,
     )
-    backend.sessions[remote_id] = session
-    session.recordings = recordings_for(source.child("recordings"), session, backend.cast(session))
-
-
-def recordings_for(source: SeededSource, session: Session, cast: Cast) -> list[Recording]:
-    """The combined session audio, sometimes with tracks of the witness and counsel (by first name)."""
-    made = session.ends_at + source.integer(60, 900)
-    recordings = [Recording("complete-session-audio.mp4", "Recording", source.integer(150_000, 2_500_000), made)]
-    speakers = [name.split()[0] for name in (cast.witness, *cast.counsel) if name != "THE WITNESS"]
-    for index in range(min(source.choice((0, 0, 1, 2)), len(speakers))):
-        speaker = re.sub(r"[^a-z0-9]+", "-", speakers[index].lower()).strip("-") or "speaker"
-        recordings.append(Recording(f"{speaker}-track-{index + 1}.mp4", speakers[index].capitalize(),
-                                    source.integer(80_000, 1_200_000), made + index + 1))
-    return recordings
+    backend.requests[request.id] = request  # the cast reads the request's deponent
+    backend.add_session(session, source.child("recordings"))
+    return request
