@@ -76,7 +76,7 @@ def _post_all(state_dir: Path | None, count: int) -> tuple[list[float], Any]:
         backend = namespace.state("prevail")
         timings = {}
         for label, change in (("one record changed", True), ("nothing changed", False)):
-            runs = []
+            runs: list[float] = []
             for _ in range(20):
                 if change:
                     first = next(iter(backend.requests.values()))

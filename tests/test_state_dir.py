@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +159,7 @@ def test_a_refused_write_stores_no_namespace(tmp_path: Path) -> None:
 
 
 def _rows(state_dir: Path) -> tuple[int, int]:
-    with sqlite3.connect(state_dir / FILE_NAME) as db:
+    with closing(sqlite3.connect(state_dir / FILE_NAME)) as db:
         meta = db.execute("SELECT COUNT(*) FROM meta").fetchone()[0]
         records = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
     return int(meta), int(records)
@@ -197,3 +197,25 @@ def test_the_state_dir_comes_from_the_environment_too() -> None:
 def test_serve_documents_the_flag(flag: str) -> None:
     helped = subprocess.run([*SERVE, "--help"], capture_output=True, text=True, timeout=60)
     assert flag in helped.stdout
+
+
+def test_a_namespace_whose_rows_cannot_be_loaded_is_named_and_the_others_still_serve(tmp_path: Path) -> None:
+    with _app(tmp_path) as client:
+        for name in ("good", "bad"):
+            assert client.put(f"/_ns/{name}/memo/v1/memos/k", json={"text": name}).status_code == 200
+    with closing(sqlite3.connect(tmp_path / FILE_NAME)) as db, db:
+        db.execute("UPDATE records SET value = ? WHERE namespace = 'bad'", (b"{not json",))
+    with _app(tmp_path) as client:  # starts: records are read on first use only
+        broken = client.get("/_ns/bad/memo/v1/memos/k")
+        assert broken.status_code == 500
+        assert "namespace 'bad'" in broken.json()["error"] and "cannot be loaded" in broken.json()["error"]
+        assert client.get("/_ns/good/memo/v1/memos/k").json()["text"] == "good"
+
+
+def test_a_second_server_on_the_same_state_dir_is_refused_in_one_line(tmp_path: Path) -> None:
+    with killed_at_exit(SERVE, tmp_path):
+        outcome = _start_failure(tmp_path)
+    assert outcome.returncode == 2
+    assert outcome.stderr.strip().splitlines() == [
+        f"simulator: cannot open state file {tmp_path / FILE_NAME}: database is locked "
+        "(another simulator serves this --state-dir)"]

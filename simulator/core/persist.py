@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 
 from simulator.core import statedoc
-from simulator.core.records import RecordCodec
+from simulator.core.records import RecordCodec, StateError
 from simulator.core.store import Namespace
 
 logger = logging.getLogger("simulator")
@@ -87,23 +87,30 @@ class StateStore:
         path = directory / FILE_NAME
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=1.0)
         except (OSError, sqlite3.Error) as error:
             raise StoreError(f"cannot open state file {path}: {_reason(error)}") from None
         try:
+            # One server per directory: the first write takes a lock held until the store closes
+            # (the system drops it when the process dies, even by kill -9).
+            connection.execute("PRAGMA locking_mode=EXCLUSIVE")
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("BEGIN IMMEDIATE")
             for statement in _SCHEMA:
                 connection.execute(statement)
             found = connection.execute("SELECT value FROM store WHERE key = 'version'").fetchone()
-            if found is None:
-                connection.execute("INSERT INTO store VALUES ('version', ?)", (SCHEMA_VERSION,))
-            elif found[0] != SCHEMA_VERSION:
+            connection.execute("INSERT OR IGNORE INTO store VALUES ('version', ?)", (SCHEMA_VERSION,))
+            connection.execute("COMMIT")
+            if found is not None and found[0] != SCHEMA_VERSION:
                 raise StoreError(f"cannot open state file {path}: it is version {found[0]}, this simulator "
                                  f"reads version {SCHEMA_VERSION}")
         except sqlite3.Error as error:
             connection.close()
-            raise StoreError(f"cannot open state file {path}: {_reason(error)}") from None
+            reason = _reason(error)
+            if "locked" in reason:
+                reason += " (another simulator serves this --state-dir)"
+            raise StoreError(f"cannot open state file {path}: {reason}") from None
         except StoreError:
             connection.close()
             raise
@@ -129,7 +136,17 @@ class StateStore:
         return self._db.execute("SELECT 1 FROM meta WHERE namespace = ? LIMIT 1", (name,)).fetchone() is not None
 
     def load_into(self, namespace: Namespace) -> None:
-        """Make ``namespace`` what the store holds for its name (records, clock, effects, ...)."""
+        """Make ``namespace`` what the store holds for its name (records, clock, effects, ...).
+
+        :class:`StoreError` naming the namespace and the problem when its rows cannot be loaded.
+        """
+        try:
+            self._load(namespace)
+        except (sqlite3.Error, ValueError, KeyError, TypeError, StateError) as error:
+            raise StoreError(f"namespace {namespace.name!r} in {self.path} cannot be loaded: "
+                             f"{type(error).__name__}: {_reason(error)}") from None
+
+    def _load(self, namespace: Namespace) -> None:
         name = namespace.name
         written = _Written(fired=namespace.fired)
         document: dict[str, Any] = {}

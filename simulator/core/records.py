@@ -57,7 +57,7 @@ class RecordCodec(Protocol):
 def to_data(value: Any) -> Any:
     """A dataclass (or list / dict / scalar of them) as JSON-able data; tuples become lists."""
     # Exact types first: --state-dir dumps a vendor's every record on each write, so this is hot.
-    kind = type(value)
+    kind: type = type(value)
     if kind in _SCALAR_TYPES:
         return value
     names = _record_names(kind)
