@@ -7,15 +7,18 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from simulator.app import create_app
+from simulator.core.clock import parse_instant
 from simulator.core.persist import FILE_NAME, StateStore
 from simulator.settings import from_env
 from simulator.testing.server import ThreadedServer, free_port
@@ -219,3 +222,33 @@ def test_a_second_server_on_the_same_state_dir_is_refused_in_one_line(tmp_path: 
     assert outcome.stderr.strip().splitlines() == [
         f"simulator: cannot open state file {tmp_path / FILE_NAME}: database is locked "
         "(another simulator serves this --state-dir)"]
+
+
+def test_a_running_clock_runs_on_while_the_server_is_down(tmp_path: Path) -> None:
+    with _app(tmp_path) as client:
+        moment = "2030-01-01T00:00:00Z"
+        assert client.put("/_ns/live/_sim/clock", json={"now": moment, "frozen": False}).status_code == 200
+        assert client.put("/_ns/still/_sim/clock", json={"now": moment}).status_code == 200
+    with closing(sqlite3.connect(tmp_path / FILE_NAME)) as db, db:  # as if saved an hour ago
+        for namespace, value in db.execute("SELECT namespace, value FROM meta WHERE key = 'wall_at_save'").fetchall():
+            if orjson.loads(value) is not None:
+                db.execute("UPDATE meta SET value = ? WHERE namespace = ? AND key = 'wall_at_save'",
+                           (orjson.dumps(orjson.loads(value) - 3600), namespace))
+    with _app(tmp_path) as client:
+        live = parse_instant(client.get("/_ns/live/_sim/clock").json()["now"]).timestamp()
+        assert 3600 <= live - parse_instant("2030-01-01T00:00:00Z").timestamp() < 3600 + 60
+        assert client.get("/_ns/still/_sim/clock").json()["now"] == "2030-01-01T00:00:00.000Z"
+
+
+def test_effects_the_ticker_fires_are_written_without_a_request(tmp_path: Path) -> None:
+    with killed_at_exit(SERVE_WITH_MEMO, tmp_path) as url, httpx.Client(base_url=url, timeout=10) as http:
+        assert http.put("/_ns/t/_sim/clock", json={"frozen": False}).status_code == 200
+        assert http.put("/_ns/t/memo/v1/memos/k", json={"text": "x", "stamp_after": 0.5}).status_code == 200
+        time.sleep(3)  # the effect is due after 0.5 s; the ticker runs every 0.5 s. No request meanwhile.
+    assert _stamped(tmp_path)  # read after the kill: only what was committed counts
+
+
+def _stamped(state_dir: Path) -> bool:
+    with closing(sqlite3.connect(state_dir / FILE_NAME, timeout=5)) as db:
+        row = db.execute("SELECT value FROM records WHERE namespace = 't' AND key = 'k'").fetchone()
+    return row is not None and orjson.loads(row[0])["stamped"] is True

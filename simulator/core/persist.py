@@ -29,6 +29,7 @@ from typing import Any
 import orjson
 
 from simulator.core import statedoc
+from simulator.core.clock import wall_time
 from simulator.core.records import RecordCodec, StateError
 from simulator.core.store import Namespace
 
@@ -43,14 +44,17 @@ _SCHEMA = (
     " key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (namespace, vendor, tbl, key)) WITHOUT ROWID",
 )
 RowKey = tuple[str, str, str]  # (vendor, table, key)
+# Meta key: the wall time of the save, for a running clock (None for a frozen one). A running clock runs
+# on while the server is down, as if it had never stopped: its offset from wall time is what is kept.
+WALL_AT_SAVE = "wall_at_save"
 
 
 class StoreError(Exception):
     """The state directory cannot be used; the message is one line naming the file and the reason."""
 
 
-def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
+def _digest(data: bytes | str) -> bytes:
+    return hashlib.blake2b(data.encode() if isinstance(data, str) else data, digest_size=16).digest()
 
 
 @dataclass
@@ -161,6 +165,10 @@ class StateStore:
         for vendor in set(vendors) - set(self._codecs):  # its codec is gone: seeded afresh instead
             del vendors[vendor]
         document["vendors"] = vendors
+        saved_at = document.pop(WALL_AT_SAVE, None)
+        clock = document["clock"]
+        if saved_at is not None and not clock["frozen"]:
+            document["clock"] = {**clock, "now": float(clock["now"]) + max(0.0, wall_time() - float(saved_at))}
         statedoc.load(namespace, document)
         self._written[name] = written
 
@@ -208,6 +216,7 @@ class StateStore:
         meta = statedoc.dump(namespace, vendors=())
         meta.pop("vendors", None)
         meta["effects"] = [effect for effect in meta.get("effects", []) if effect["vendor"] in self._codecs]
+        meta[WALL_AT_SAVE] = None if namespace.clock.frozen else wall_time()
         for key, value in meta.items():
             data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
             digest = _digest(data)
