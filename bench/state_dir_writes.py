@@ -15,6 +15,7 @@ import argparse
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import replace
@@ -73,6 +74,7 @@ def _post_all(state_dir: Path | None, count: int) -> tuple[list[float], Any]:
         store = app.state.pipeline.store
         if store is None:
             return latencies, None
+        other = _other_namespace_latency(running.url, http, body)
         backend = namespace.state("prevail")
         timings = {}
         for label, change in (("one record changed", True), ("nothing changed", False)):
@@ -85,7 +87,41 @@ def _post_all(state_dir: Path | None, count: int) -> tuple[list[float], Any]:
                 store.save(namespace, ["prevail"])
                 runs.append((time.perf_counter() - started) * 1000)
             timings[label] = statistics.median(runs)
-        return latencies, (timings, len(backend.requests) + len(backend.sessions))
+        return latencies, (timings, len(backend.requests) + len(backend.sessions), other)
+
+
+def _other_namespace_latency(url: str, http: httpx.Client, body: dict[str, Any]) -> dict[str, float]:
+    """Max latency of GET /_sim/clock in another namespace while 50 POSTs are saved here, with the
+    records dumped on the worker thread and (as it was first built) on the event loop."""
+    from simulator.core.persist import StateStore
+
+    found = {}
+    threaded = StateStore.save_soon
+    for label in ("dump on a worker thread", "dump on the event loop"):
+        if label == "dump on the event loop":
+            async def inline(self: StateStore, namespace: Any, vendors: Any = None) -> int:
+                return self.save(namespace, vendors)
+            StateStore.save_soon = inline  # type: ignore[method-assign]
+        done = threading.Event()
+        worst: list[float] = []
+
+        def probe(done: threading.Event = done, worst: list[float] = worst) -> None:
+            with httpx.Client(base_url=url, timeout=30) as other:
+                while not done.is_set():
+                    started = time.perf_counter()
+                    other.get("/_ns/other/_sim/clock")
+                    worst.append((time.perf_counter() - started) * 1000)
+                    time.sleep(0.002)
+
+        prober = threading.Thread(target=probe)
+        prober.start()
+        for _ in range(50):
+            http.post("/api/v1/session_requests", json=body)
+        done.set()
+        prober.join()
+        found[label] = max(worst)
+    StateStore.save_soon = threaded  # type: ignore[method-assign]
+    return found
 
 
 def _summary(latencies: list[float]) -> str:
@@ -101,7 +137,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         kept, measured = _post_all(Path(folder), args.requests)
         size = sum(path.stat().st_size for path in Path(folder).iterdir()) / 2**20
-    timings, records = measured
+    timings, records, other = measured
     print(f"{args.requests} POST /api/v1/session_requests into one namespace")
     print(f"  without --state-dir: {_summary(plain)}")
     print(f"  with --state-dir:    {_summary(kept)}")
@@ -109,6 +145,8 @@ def main() -> None:
           f"{statistics.fmean(kept[-100:]):.2f} ms with")
     for label, value in timings.items():
         print(f"  save of the namespace ({records} Prevail records), {label}: {value:.2f} ms")
+    for label, value in other.items():
+        print(f"  slowest GET in another namespace during 50 of those POSTs, {label}: {value:.1f} ms")
     print(f"  state directory: {size:.1f} MiB")
 
 

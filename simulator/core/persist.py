@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from simulator.core.store import Namespace
 
 logger = logging.getLogger("simulator")
 FILE_NAME = "state.sqlite3"
+_DUMPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulator-state-dir")
 SCHEMA_VERSION = "1"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS store (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -76,6 +78,23 @@ class _Batch:
         return len(self.meta) + len(self.upserts) + len(self.deletes)
 
 
+@dataclass(eq=False)  # one save is one save: found in the list under way by identity
+class _Save:
+    """One save under way: meta already diffed, the chosen vendors' records to dump and diff."""
+
+    store: StateStore
+    namespace: Namespace
+    written: _Written
+    fresh: bool
+    vendors: list[str]
+    batch: _Batch = field(default_factory=_Batch)
+    dropped: bool = False  # its namespace was deleted meanwhile
+
+    def diff_vendors(self) -> None:
+        for vendor in self.vendors:
+            self.store.diff_vendor(self.namespace, vendor, self.written, self.batch)
+
+
 class StateStore:
     """Every namespace of one server, kept in ``DIR/state.sqlite3``."""
 
@@ -84,6 +103,7 @@ class StateStore:
         self.path = path
         self._codecs = codecs
         self._written: dict[str, _Written] = {}  # namespaces whose rows this process knows
+        self._under_way: list[_Save] = []  # saves dumping records on the worker thread
 
     @classmethod
     def open(cls, directory: Path, codecs: Mapping[str, RecordCodec], vendors: Iterable[str] = ()) -> StateStore:
@@ -177,22 +197,47 @@ class StateStore:
     def save(self, namespace: Namespace, vendors: Iterable[str] | None = None) -> int:
         """Write what changed in ``namespace`` since its last save: its meta rows and the records of
         ``vendors`` (None: every vendor). Committed when this returns; returns the rows written."""
+        save = self._begin(namespace, vendors)
+        save.diff_vendors()
+        return self._finish(save)
+
+    async def save_soon(self, namespace: Namespace, vendors: Iterable[str] | None = None) -> int:
+        """:meth:`save`, dumping the records on a worker thread while the namespace's own requests wait, so
+        other namespaces are served meanwhile (a big namespace takes tens of milliseconds). When another
+        request of the namespace is already under way, the dump runs here, as :meth:`save`."""
+        save = self._begin(namespace, vendors)
+        if not (save.vendors and namespace.active == 0 and not namespace.busy):
+            save.diff_vendors()
+            return self._finish(save)
+        self._under_way.append(save)
+        try:
+            await namespace.exclusive(save.diff_vendors, _DUMPER)
+        except Exception:
+            if not save.dropped:
+                raise
+        finally:
+            self._under_way.remove(save)
+        return 0 if save.dropped else self._finish(save)  # dropped: deleted meanwhile, nothing to keep
+
+    def _begin(self, namespace: Namespace, vendors: Iterable[str] | None) -> _Save:
         written = self._written.get(namespace.name)
         fresh = written is None
         if written is None:
             written = _Written()
         if fresh or written.fired != namespace.fired:
             vendors = None  # all rows are written anew, or fired effects may have changed any vendor's records
-        batch = _Batch()
-        self._diff_meta(namespace, written, batch)
         chosen = set(self._codecs) if vendors is None else set(vendors) & set(self._codecs)
-        for vendor in sorted(chosen):
-            self._diff_vendor(namespace, vendor, written, batch)
+        save = _Save(self, namespace, written, fresh, sorted(chosen))
+        self._diff_meta(namespace, written, save.batch)  # here, on the loop: the queue may move meanwhile
         written.fired = namespace.fired
-        if fresh or batch:
-            self._commit(namespace.name, batch, fresh)
-        self._written[namespace.name] = written
-        return len(batch)
+        return save
+
+    def _finish(self, save: _Save) -> int:
+        name = save.namespace.name
+        if save.fresh or save.batch:
+            self._commit(name, save.batch, save.fresh)
+        self._written[name] = save.written
+        return len(save.batch)
 
     def save_if_fired(self, namespace: Namespace) -> None:
         """After the clock fired effects without a request (the ticker): keep records and effects together."""
@@ -202,15 +247,22 @@ class StateStore:
 
     def delete(self, name: str) -> None:
         self._written.pop(name, None)
+        self._drop(lambda save: save.namespace.name == name)
         with self._transaction(name):
             self._db.execute("DELETE FROM meta WHERE namespace = ?", (name,))
             self._db.execute("DELETE FROM records WHERE namespace = ?", (name,))
 
     def clear(self) -> None:
         self._written.clear()
+        self._drop(lambda _save: True)
         with self._transaction("every namespace"):
             self._db.execute("DELETE FROM meta")
             self._db.execute("DELETE FROM records")
+
+    def _drop(self, which: Callable[[_Save], bool]) -> None:
+        for save in self._under_way:
+            if which(save):
+                save.dropped = True
 
     def _diff_meta(self, namespace: Namespace, written: _Written, batch: _Batch) -> None:
         meta = statedoc.dump(namespace, vendors=())
@@ -224,7 +276,7 @@ class StateStore:
                 batch.meta.append((namespace.name, key, data))
                 written.meta[key] = digest
 
-    def _diff_vendor(self, namespace: Namespace, vendor: str, written: _Written, batch: _Batch) -> None:
+    def diff_vendor(self, namespace: Namespace, vendor: str, written: _Written, batch: _Batch) -> None:
         before = written.records.get(vendor, {})
         after: dict[RowKey, bytes] = {}
         if namespace.is_seeded(vendor):

@@ -181,6 +181,15 @@ class Namespace:
             work.add_done_callback(self._idle)
             await asyncio.shield(work)  # a client that gives up does not stop the seeding others wait for
 
+    async def exclusive(self, work: Callable[[], Any], executor: ThreadPoolExecutor) -> None:
+        """Run ``work`` on ``executor`` while this namespace's requests wait, as they do for seeding
+        (--state-dir dumps a big namespace's records so). The caller checks that none is under way."""
+        assert self._busy is None
+        running = asyncio.get_running_loop().run_in_executor(executor, work)
+        self._busy = running
+        running.add_done_callback(self._idle)
+        await asyncio.shield(running)
+
     def _idle(self, _work: asyncio.Future[Any]) -> None:
         self._busy = None
 

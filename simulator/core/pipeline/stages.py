@@ -237,7 +237,7 @@ class Persist:
                 store.save_if_fired(namespace)
             return
         if namespace is not None:
-            store.save(namespace, [binding.backend] if binding.backend else None)
+            await store.save_soon(namespace, [binding.backend] if binding.backend else None)
             return
         body = exchange.call.body if exchange.call is not None else None
         named = [*exchange.path_params.values(), *(body.values() if isinstance(body, dict) else ())]
