@@ -60,7 +60,7 @@ def declared_webhooks(vendors: tuple[VendorPlugin, ...]) -> dict[str, tuple[str,
 
 
 def open_store(settings: Settings, config: StoreConfig, vendors: tuple[VendorPlugin, ...]) -> StateStore | None:
-    """The ``--state-dir`` store; :class:`simulator.core.persist.StoreError` (one line) when it is unusable."""
+    """The ``--state-dir`` store; :class:`simulator.core.persist_error.StoreError` (one line) when unusable."""
     if settings.state_dir is None:
         return None
     from simulator.core.persist import StateStore  # sqlite3 only for servers that keep state

@@ -248,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"simulator: {error}", file=sys.stderr)
         return 2
-    from simulator.core.persist import StoreError
+    from simulator.core.persist_error import StoreError
     from simulator.fixtures import FixturesError
 
     try:

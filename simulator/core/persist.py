@@ -31,8 +31,11 @@ import orjson
 
 from simulator.core import statedoc
 from simulator.core.clock import wall_time
+from simulator.core.persist_error import StoreError
 from simulator.core.records import RecordCodec, StateError
 from simulator.core.store import Namespace
+
+__all__ = ["FILE_NAME", "StateStore", "StoreError"]
 
 logger = logging.getLogger("simulator")
 FILE_NAME = "state.sqlite3"
@@ -49,10 +52,6 @@ RowKey = tuple[str, str, str]  # (vendor, table, key)
 # Meta key: the wall time of the save, for a running clock (None for a frozen one). A running clock runs
 # on while the server is down, as if it had never stopped: its offset from wall time is what is kept.
 WALL_AT_SAVE = "wall_at_save"
-
-
-class StoreError(Exception):
-    """The state directory cannot be used; the message is one line naming the file and the reason."""
 
 
 def _digest(data: bytes | str) -> bytes:
