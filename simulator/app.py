@@ -31,12 +31,12 @@ from simulator.core.plugin import VendorPlugin
 from simulator.core.signing import Signer
 from simulator.core.spec import Spec, SpecError, bind, specs_dir
 from simulator.core.store import Registry, StoreConfig
-
-if TYPE_CHECKING:
-    from simulator.core.persist import StateStore
 from simulator.core.validation import Validator
 from simulator.settings import Settings
 from simulator.vendors import koreai, prevail, realtimekit, vonage
+
+if TYPE_CHECKING:
+    from simulator.core.persist import StateStore
 
 VENDORS: tuple[VendorPlugin, ...] = (prevail.PLUGIN, koreai.PLUGIN, realtimekit.PLUGIN, vonage.PLUGIN)
 ADMIN_PREFIX = "/_sim/"
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, vendors: tuple[VendorPlugin, ..
                     if not namespace.busy:  # seeding or catching up already: that work fires what is due
                         await namespace.catch_up()
                         if store is not None:  # what fired is kept with the records it changed
-                            store.save_if_fired(namespace)
+                            await store.save_if_fired(namespace)
                 if registry.evict_idle():
                     await asyncio.to_thread(heap.release)  # malloc_trim releases the GIL: off the loop
 
@@ -153,7 +153,7 @@ def create_app(settings: Settings | None = None, vendors: tuple[VendorPlugin, ..
                 await ticker
             if store is not None:
                 for namespace in registry.all():
-                    store.save_if_fired(namespace)
+                    await store.save_if_fired(namespace)
                 store.close()
 
     app = Starlette(lifespan=lifespan)

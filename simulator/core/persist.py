@@ -151,10 +151,6 @@ class StateStore:
     def names(self) -> list[str]:
         return [row[0] for row in self._db.execute("SELECT DISTINCT namespace FROM meta ORDER BY namespace")]
 
-    def knows(self, name: str) -> bool:
-        """Whether ``name`` was loaded or saved by this process."""
-        return name in self._written
-
     def has(self, name: str) -> bool:
         return self._db.execute("SELECT 1 FROM meta WHERE namespace = ? LIMIT 1", (name,)).fetchone() is not None
 
@@ -238,11 +234,11 @@ class StateStore:
         self._written[name] = save.written
         return len(save.batch)
 
-    def save_if_fired(self, namespace: Namespace) -> None:
-        """After the clock fired effects without a request (the ticker): keep records and effects together."""
+    async def save_if_fired(self, namespace: Namespace) -> None:
+        """After the clock fired effects without a write (the ticker, a read): keep records and effects together."""
         written = self._written.get(namespace.name)
         if written is not None and written.fired != namespace.fired:
-            self.save(namespace)
+            await self.save_soon(namespace)
 
     def delete(self, name: str) -> None:
         self._written.pop(name, None)

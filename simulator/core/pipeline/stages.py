@@ -220,7 +220,7 @@ class Persist:
     """With ``--state-dir``, commit what a write changed before its answer goes out (core/persist.py).
 
     A read is written only when the clock fired effects on the way in. A refused write changed nothing.
-    A server-wide write (copying a namespace) saves the namespaces it names and those it created.
+    A server-wide write (copying a namespace) saves the namespaces it names (path or body).
     Without a state directory: one check.
     """
 
@@ -234,15 +234,17 @@ class Persist:
             return
         if exchange.method in READS or reply is None or reply.status >= 400:
             if namespace is not None:
-                store.save_if_fired(namespace)
+                await store.save_if_fired(namespace)
             return
         if namespace is not None:
             await store.save_soon(namespace, [binding.backend] if binding.backend else None)
             return
         body = exchange.call.body if exchange.call is not None else None
-        named = [*exchange.path_params.values(), *(body.values() if isinstance(body, dict) else ())]
-        for candidate in self.registry.all():
-            if candidate.name in named or not store.knows(candidate.name):
+        named = {*exchange.path_params.values(), *(v for v in (body.values() if isinstance(body, dict) else ())
+                                                    if isinstance(v, str))}
+        for name in named:
+            candidate = self.registry.find(name)
+            if candidate is not None:
                 store.save(candidate)
 
 
