@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 
@@ -35,6 +35,9 @@ from simulator.core.validation import Validator
 from simulator.settings import Settings
 from simulator.vendors import koreai, prevail, realtimekit, vonage
 
+if TYPE_CHECKING:
+    from simulator.core.persist import StateStore
+
 VENDORS: tuple[VendorPlugin, ...] = (prevail.PLUGIN, koreai.PLUGIN, realtimekit.PLUGIN, vonage.PLUGIN)
 ADMIN_PREFIX = "/_sim/"
 
@@ -56,6 +59,15 @@ def declared_webhooks(vendors: tuple[VendorPlugin, ...]) -> dict[str, tuple[str,
     return {plugin.name: tuple(plugin.webhooks) for plugin in vendors}
 
 
+def open_store(settings: Settings, config: StoreConfig, vendors: tuple[VendorPlugin, ...]) -> StateStore | None:
+    """The ``--state-dir`` store; :class:`simulator.core.persist_error.StoreError` (one line) when unusable."""
+    if settings.state_dir is None:
+        return None
+    from simulator.core.persist import StateStore  # sqlite3 only for servers that keep state
+
+    return StateStore.open(settings.state_dir, config.codecs, [plugin.name for plugin in vendors])
+
+
 def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Pipeline:
     fixtures = load_fixtures(settings.fixtures)
     config = StoreConfig(
@@ -74,6 +86,8 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
     registry = Registry(config, {plugin.name: plugin.backend for plugin in vendors}, signer)
     registry.rate_profiles = {plugin.name: plugin.rate_limits for plugin in vendors}
     registry.webhooks = declared_webhooks(vendors)
+    store = open_store(settings, config, vendors)
+    registry.keeper = store
     admin_errors = AdminErrors()
     areas = [Area(ADMIN_PREFIX, admin_errors)]
     areas += [Area(prefix, plugin.errors) for plugin in vendors for prefix in plugin.prefixes]
@@ -82,7 +96,7 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
     router = Router(areas, admin_errors)
     pipeline = Pipeline(registry, router, lenient=settings.lenient,
                         validate_responses=settings.validate_responses, limits=limits,
-                        guard=AdminGuard(settings.admin_token))
+                        guard=AdminGuard(settings.admin_token), store=store)
     folder = specs_dir()
     for plugin in vendors:
         spec = Spec.load(folder / plugin.spec_file)
@@ -111,10 +125,11 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
     return pipeline
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Starlette:
     settings = settings or Settings()
-    pipeline = build_pipeline(settings)
+    pipeline = build_pipeline(settings, vendors)
     registry = pipeline.registry
+    store = pipeline.store
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -124,6 +139,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 for namespace in registry.all():
                     if not namespace.busy:  # seeding or catching up already: that work fires what is due
                         await namespace.catch_up()
+                        if store is not None:  # what fired is kept with the records it changed
+                            await store.save_if_fired(namespace)
                 if registry.evict_idle():
                     await asyncio.to_thread(heap.release)  # malloc_trim releases the GIL: off the loop
 
@@ -134,6 +151,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
+            if store is not None:
+                for namespace in registry.all():
+                    await store.save_if_fired(namespace)
+                store.close()
 
     app = Starlette(lifespan=lifespan)
     # Every HTTP request goes through the pipeline's stages, which route by the specs and turn every

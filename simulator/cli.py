@@ -78,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="fault plan (a YAML list of rules, as POST /_sim/faults takes) for every new namespace")
     serve.add_argument("--token-clock", choices=TOKEN_CLOCKS,
                        help="clock that judges JWT exp/nbf/iat: 'wall' (default) or each namespace's clock")
+    serve.add_argument("--state-dir", type=Path, metavar="DIR",
+                       help="keep namespaces (records, clock, effects, fault plan) in DIR across restarts")
 
     creds = commands.add_parser("credentials", help="development credentials of the loaded fixtures")
     creds.add_argument("--json", action="store_true", help="print JSON")
@@ -124,6 +126,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         read_timeout=getattr(args, "read_timeout", None), max_namespaces=getattr(args, "max_namespaces", None),
         namespace_ttl=getattr(args, "namespace_ttl", None), admin_token=getattr(args, "admin_token", None),
         token_clock=getattr(args, "token_clock", None), faults=getattr(args, "faults", None),
+        state_dir=getattr(args, "state_dir", None),
     )
 
 
@@ -245,11 +248,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"simulator: {error}", file=sys.stderr)
         return 2
+    from simulator.core.persist_error import StoreError
     from simulator.fixtures import FixturesError
 
     try:
         return _run(args, settings)
-    except FixturesError as error:
+    except (FixturesError, StoreError) as error:
         print(f"simulator: {error}", file=sys.stderr)
         return 2
 

@@ -48,6 +48,7 @@ class Settings:
     admin_token: str | None = None  # when set, /_sim/ (but health and signed downloads) asks for it
     token_clock: str = "wall"  # the clock that judges JWT exp / nbf / iat unless a namespace asks otherwise
     faults: Path | None = None  # a fault plan (YAML list of rules) put into every new namespace
+    state_dir: Path | None = None  # keep namespaces here across restarts (core/persist.py); None keeps nothing
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -85,7 +86,7 @@ def _convert(name: str, raw: str) -> Any:
         return float(raw)
     if kind in ("bool",):
         return raw.strip().lower() in ("1", "true", "yes", "on")
-    if name in ("fixtures", "faults"):
+    if name in ("fixtures", "faults", "state_dir"):
         return Path(raw)
     if name == "webhook_allow":
         return host_list(raw)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Tables = dict[str, dict[str, Any]]  # table name -> record key -> JSON-able record
 _SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
 
 
 class StateError(Exception):
@@ -55,6 +56,21 @@ class RecordCodec(Protocol):
 
 def to_data(value: Any) -> Any:
     """A dataclass (or list / dict / scalar of them) as JSON-able data; tuples become lists."""
+    # Exact types first: --state-dir dumps a vendor's every record on each write, so this is hot.
+    kind: type = type(value)
+    if kind in _SCALAR_TYPES:
+        return value
+    names = _record_names(kind)
+    if names is not None:
+        return {name: to_data(getattr(value, name)) for name in names}
+    if kind is dict:
+        return {str(key): to_data(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [to_data(item) for item in value]
+    return _general_data(value)
+
+
+def _general_data(value: Any) -> Any:
     if isinstance(value, _SCALARS):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -70,6 +86,12 @@ def to_data(value: Any) -> Any:
 def from_data(kind: type[T], data: Any) -> T:
     """The dataclass ``kind`` rebuilt from :func:`to_data`'s output, by its fields' type hints."""
     return typing.cast(T, _convert(kind, data, kind.__name__))
+
+
+@cache
+def _record_names(kind: type) -> tuple[str, ...] | None:
+    """The saved fields of a dataclass type; None for any other type."""
+    return tuple(f.name for f in _fields(kind)) if dataclasses.is_dataclass(kind) else None
 
 
 @cache

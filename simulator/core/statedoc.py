@@ -8,7 +8,7 @@ document's seed and clock start, which gives the same records.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from simulator.core.clock import Clock
@@ -19,7 +19,8 @@ from simulator.core.store import Namespace
 FORMAT = 1
 
 
-def dump(namespace: Namespace) -> dict[str, Any]:
+def dump(namespace: Namespace, vendors: Iterable[str] | None = None) -> dict[str, Any]:
+    """The namespace's document; ``vendors`` limits which vendors' records it holds (None: every seeded one)."""
     codecs = namespace.config.codecs
     return {
         "format": FORMAT,
@@ -28,7 +29,8 @@ def dump(namespace: Namespace) -> dict[str, Any]:
         "clock": {"start": namespace.clock.start, "now": namespace.clock.timestamp(),
                   "frozen": namespace.clock.frozen, "token_clock": namespace.token_clock},
         "vendors": {vendor: codecs[vendor].dump(namespace.state(vendor))
-                    for vendor in namespace.seeded_vendors() if vendor in codecs},
+                    for vendor in (namespace.seeded_vendors() if vendors is None else vendors)
+                    if vendor in codecs and namespace.is_seeded(vendor)},
         "effects": [effect_data(effect) for effect in namespace.queue.effects()],
     }
 

@@ -7,7 +7,7 @@ and requests of the namespace being seeded wait for it. One thread seeds at a ti
 interleave. Reset drops the vendor state (re-seeded on next touch) and restarts the clock.
 
 Namespaces idle longer than ``namespace_ttl`` (other than ``default``) are dropped by
-:meth:`Registry.evict_idle`; they come back, seeded afresh, on next use.
+:meth:`Registry.evict_idle`; they come back, seeded afresh (or as ``--state-dir`` last saved them), on next use.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from simulator.core import heap
 from simulator.core.auth import TokenTime
@@ -129,6 +129,7 @@ class Namespace:
         self._states: dict[str, Any] = {}
         self.last_used = monotonic()
         self.active = 0  # requests in progress
+        self.fired = 0  # due effects fired so far: --state-dir saves every vendor once it moves
         self._busy: asyncio.Future[Any] | None = None  # seeding or catching up: others wait
 
     def _open_sender(self) -> WebhookSender:
@@ -180,6 +181,15 @@ class Namespace:
             work.add_done_callback(self._idle)
             await asyncio.shield(work)  # a client that gives up does not stop the seeding others wait for
 
+    async def exclusive(self, work: Callable[[], Any], executor: ThreadPoolExecutor) -> None:
+        """Run ``work`` on ``executor`` while this namespace's requests wait, as they do for seeding
+        (--state-dir dumps a big namespace's records so). The caller checks that none is under way."""
+        assert self._busy is None
+        running = asyncio.get_running_loop().run_in_executor(executor, work)
+        self._busy = running
+        running.add_done_callback(self._idle)
+        await asyncio.shield(running)
+
     def _idle(self, _work: asyncio.Future[Any]) -> None:
         self._busy = None
 
@@ -216,7 +226,9 @@ class Namespace:
         return sorted(self._states)
 
     def tick(self, limit: int | None = None) -> int:
-        return self.queue.drain(self.clock.timestamp, limit)
+        fired = self.queue.drain(self.clock.timestamp, limit)
+        self.fired += fired
+        return fired
 
     async def catch_up(self) -> int:
         """Fire what is due, a slice at a time, yielding to the event loop between slices.
@@ -284,8 +296,22 @@ class Namespace:
         self.queue.replace(snapshot.effects)
 
 
+class Keeper(Protocol):
+    """Where namespaces outlive the process (``--state-dir``, core/persist.py)."""
+
+    def names(self) -> list[str]: ...
+
+    def has(self, name: str) -> bool: ...
+
+    def load_into(self, namespace: Namespace) -> None: ...
+
+    def delete(self, name: str) -> None: ...
+
+    def clear(self) -> None: ...
+
+
 class Registry:
-    """All namespaces of one server."""
+    """All namespaces of one server; with a :class:`Keeper`, also those it keeps, loaded on first use."""
 
     def __init__(self, config: StoreConfig, factories: Mapping[str, BackendFactory], signer: Signer):
         self.config = config
@@ -298,6 +324,7 @@ class Registry:
         self.rate_profiles: dict[str, RateProfile] = {}
         # vendor -> the webhooks it declares, which fault rules may match (filled in by the app)
         self.webhooks: dict[str, tuple[str, ...]] = {}
+        self.keeper: Keeper | None = None  # --state-dir (set by the app)
 
     def get(self, name: str) -> Namespace:
         namespace = self._namespaces.get(name)
@@ -314,6 +341,8 @@ class Registry:
                 f"Namespace limit reached ({self.config.max_namespaces}); delete unused namespaces first"
             )
         namespace = Namespace(name, self.config, self.factories, self.signer)
+        if self.keeper is not None and self.keeper.has(name):
+            self.keeper.load_into(namespace)
         self._namespaces[name] = namespace
         return namespace
 
@@ -322,22 +351,33 @@ class Registry:
 
     def existing(self, name: str) -> Namespace:
         namespace = self._namespaces.get(name)
+        if namespace is None and self.keeper is not None and self.keeper.has(name):
+            return self.get(name)
         if namespace is None:
             raise NotFound(f"Namespace {name!r} does not exist")
         return namespace
 
     def delete(self, name: str) -> None:
-        self.existing(name).close()
-        del self._namespaces[name]
+        kept = self.keeper is not None and self.keeper.has(name)
+        namespace = self._namespaces.pop(name, None)
+        if namespace is None and not kept:
+            raise NotFound(f"Namespace {name!r} does not exist")
+        if namespace is not None:
+            namespace.close()
+        if self.keeper is not None:
+            self.keeper.delete(name)
 
     def clear(self) -> None:
-        """Forget every namespace (they are created again, seeded, on next use)."""
+        """Forget every namespace, kept ones too (they are created again, seeded, on next use)."""
         for namespace in self._namespaces.values():
             namespace.close()
         self._namespaces.clear()
+        if self.keeper is not None:
+            self.keeper.clear()
 
     def names(self) -> list[str]:
-        return sorted(self._namespaces)
+        kept = self.keeper.names() if self.keeper is not None else []
+        return sorted({*self._namespaces, *kept})
 
     def evict_idle(self, now: float | None = None) -> list[str]:
         """Drop namespaces (but ``default``) unused for ``namespace_ttl`` seconds, none busy or seeding."""

@@ -1,11 +1,12 @@
 """Request handling as a list of named stages passing one typed context (:class:`Exchange`).
 
     route → admin guard → body size → namespace → rate limit → faults → read body → validate
-    → authenticate → handle → mutate → rate limit headers, then, however that ended: self-check
-    → render → journal
+    → authenticate → handle → persist → mutate → rate limit headers, then, however that ended:
+    self-check → render → journal
 
 The request stages run in order until one answers (raises a vendor-shaped error or sets the
-reply); the reply stages (mutate, rate limit headers) then work on that reply, whichever it is; the
+reply); the reply stages (persist, mutate, rate limit headers) then work on that reply, whichever it
+is, so a write is committed before its answer goes out; the
 answer stages always run, so every request is answered in its vendor's shape and journaled in its
 namespace. What can be refused from the head alone (unknown route, missing admin token, a declared
 body over the limit) is refused before the namespace stage, so such a request never creates or seeds
@@ -17,7 +18,7 @@ Raw ASGI throughout: Request/Response objects cost more than the work on the hot
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.core.clock import monotonic
 from simulator.core.errors import InvalidRequest, SimulatorError
@@ -34,6 +35,7 @@ from simulator.core.pipeline.stages import (
     GuardAdmin,
     Handle,
     Mutate,
+    Persist,
     RateLimit,
     RateLimitHeaders,
     ReadBody,
@@ -43,6 +45,9 @@ from simulator.core.pipeline.stages import (
 )
 from simulator.core.store import DEFAULT_NAMESPACE, Registry
 
+if TYPE_CHECKING:
+    from simulator.core.persist import StateStore
+
 __all__ = ["Exchange", "Pipeline", "Router", "Stage"]
 
 logger = logging.getLogger("simulator")
@@ -51,12 +56,13 @@ NAMESPACE_PREFIX = "/_ns/"
 
 class Pipeline:
     def __init__(self, registry: Registry, router: Router, *, lenient: bool, validate_responses: bool,
-                 limits: RequestLimits, guard: AdminGuard, other: Any = None):
+                 limits: RequestLimits, guard: AdminGuard, other: Any = None, store: StateStore | None = None):
         self.registry = registry
         self.router = router
         self.lenient = lenient
         self.validate_responses = validate_responses
         self.other = other  # lifespan (and anything not HTTP) goes to Starlette's router
+        self.store = store  # --state-dir, or None
         self.stages: list[Stage] = [
             Route(router, limits),
             GuardAdmin(guard),
@@ -69,7 +75,7 @@ class Pipeline:
             Authenticate(lenient),
             Handle(),
         ]
-        self.reply_stages: list[Stage] = [Mutate(), RateLimitHeaders()]
+        self.reply_stages: list[Stage] = [Persist(registry, store), Mutate(), RateLimitHeaders()]
         self.record = Record(registry)
 
     async def __call__(self, scope: Any, receive: Any, send_message: Any) -> None:

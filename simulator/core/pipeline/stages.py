@@ -1,7 +1,7 @@
 """The request stages, in the order a request meets them.
 
 route → admin guard → body size → namespace → rate limit → faults → read body → validate →
-authenticate → handle, then the reply stages (mutate, rate limit headers); then, for every
+authenticate → handle, then the reply stages (persist, mutate, rate limit headers); then, for every
 answer, self-check → render → journal (see :mod:`simulator.core.pipeline`). A stage raises a
 :class:`~simulator.core.errors.SimulatorError` to answer in the vendor's shape, or sets
 ``exchange.reply`` to answer with something else; either way the request stages after it are skipped.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl
 
 from simulator.core.clock import monotonic
@@ -24,6 +24,11 @@ from simulator.core.limits import RequestLimits
 from simulator.core.pipeline.exchange import Exchange
 from simulator.core.pipeline.routing import Router
 from simulator.core.store import Registry
+
+if TYPE_CHECKING:
+    from simulator.core.persist import StateStore
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Stage(Protocol):
@@ -208,6 +213,39 @@ class Handle:
         if inspect.isawaitable(reply):  # handlers that wait for the namespace (clock changes) are async
             reply = await reply
         exchange.reply = reply
+
+
+@dataclass(frozen=True)
+class Persist:
+    """With ``--state-dir``, commit what a write changed before its answer goes out (core/persist.py).
+
+    A read is written only when the clock fired effects on the way in. A refused write changed nothing.
+    A server-wide write (copying a namespace) saves the namespaces it names (path or body).
+    Without a state directory: one check.
+    """
+
+    registry: Registry
+    store: StateStore | None
+    name: str = "persist"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        store, namespace, binding, reply = self.store, exchange.namespace, exchange.binding, exchange.reply
+        if store is None or binding is None:
+            return
+        if exchange.method in READS or reply is None or reply.status >= 400:
+            if namespace is not None:
+                await store.save_if_fired(namespace)
+            return
+        if namespace is not None:
+            await store.save_soon(namespace, [binding.backend] if binding.backend else None)
+            return
+        body = exchange.call.body if exchange.call is not None else None
+        named = {*exchange.path_params.values(), *(v for v in (body.values() if isinstance(body, dict) else ())
+                                                    if isinstance(v, str))}
+        for name in named:
+            candidate = self.registry.find(name)
+            if candidate is not None:
+                store.save(candidate)
 
 
 @dataclass(frozen=True)
