@@ -63,6 +63,9 @@ class Prepared:
         session_id = document.get("id")
         return cls(session_id if isinstance(session_id, str) else None, compress(document), analyzed)
 
+    def source_json(self) -> bytes:
+        return zlib.decompress(self.source)
+
 
 def compress(document: Mapping[str, Any]) -> bytes:
     return zlib.compress(orjson.dumps(document), 1)
@@ -102,10 +105,9 @@ class VonageBackend:
         self.sessions = {account_id: Sessions() for account_id in self.accounts}
         # in-progress session id -> its slot and its finished document, until the call ends
         self._ending: dict[str, tuple[int, Prepared]] = {}
-        if not ctx.empty:
-            from simulator.vendors.vonage import population  # generating data is done on first touch only
-
-            population.populate(self)
+        # dynamic fields learned from stored documents, in order: part of the records (a state document
+        # keeps them, so a field first seen in a document since deleted keeps its type)
+        self.learned: dict[str, Field | None] = {}
 
     # identity -------------------------------------------------------------------------------------
     def account_for_key(self, key: str) -> Account | None:
@@ -180,12 +182,49 @@ class VonageBackend:
                 raise Conflict(f"body[{position}]: {conflict}", "mapping_conflict") from None
             except MappingLimit as limit:
                 raise BadRequest(f"body[{position}]: {limit}", "mapping_limit") from None
-        self.mapping.learn(learned)
+        self.learn(learned)
         for account_id, prepared in batch:
             self.sessions[account_id].put(prepared)
             if prepared.session_id is not None:
                 self._ending.pop(prepared.session_id, None)
         return [prepared.session_id for _, prepared in batch]
+
+    def learn(self, learned: Mapping[str, Field | None]) -> None:
+        self.mapping.learn(learned)
+        for path, spec in learned.items():
+            self.learned.setdefault(path, spec)
+
+    def ending(self) -> list[tuple[str, str, Prepared]]:
+        """(account id, session id, finished document) of the calls in progress that end on the clock."""
+        found = []
+        for account_id, sessions in self.sessions.items():
+            for session_id, slot in sessions.slots.items():
+                pending = self._ending.get(session_id)
+                if pending is not None and pending[0] == slot:
+                    found.append((account_id, session_id, pending[1]))
+        return found
+
+    def documents(self) -> list[tuple[str, bytes]]:
+        """(account id, stored JSON) of every document, each account's in the order they were stored."""
+        return [(account_id, sessions.source(slot)) for account_id, sessions in self.sessions.items()
+                for slot in sorted(sessions.index.live())]
+
+    def restore(self, account_id: str, document: Mapping[str, Any]) -> None:
+        """Put a document from a state document back (after the fields it was stored with are learned).
+
+        Raises MappingConflict or MappingLimit when it does not fit the mapping."""
+        learned: dict[str, Field | None] = {}
+        prepared = Prepared.of(document, self.mapping, learned)
+        self.learn(learned)
+        self.sessions[account_id].put(prepared)
+
+    def restore_ending(self, account_id: str, session_id: str, final: Mapping[str, Any]) -> None:
+        """The call ``session_id`` (stored, in progress) becomes ``final`` when its ``call_ends`` effect fires."""
+        slot = self.sessions[account_id].slots[session_id]
+        learned: dict[str, Field | None] = {}
+        prepared = Prepared.of(final, self.mapping, learned)
+        self.learn(learned)
+        self._ending[session_id] = (slot, prepared)
 
     def add_seeded(self, account_id: str, prepared: Prepared, final: Prepared | None, ends_at: float) -> None:
         slot = self.sessions[account_id].put(prepared)

@@ -9,20 +9,26 @@ so the prepared documents are kept (read-only) and shared by the namespaces that
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from simulator.core.esfields import Field
 from simulator.core.rand import SeededSource
+from simulator.core.store import VendorContext
 from simulator.vendors.vonage import seed
-from simulator.vendors.vonage.models import Account, Prepared
-
-if TYPE_CHECKING:
-    from simulator.vendors.vonage.models import VonageBackend
+from simulator.vendors.vonage.models import Account, Prepared, VonageBackend
 
 DAY = 86_400
 SHARED_UP_TO = 5_000  # accounts with at most this many seeded conversations share them between namespaces
 TODAY_SHARE = 0.02  # of the ended calls, the share placed earlier on the clock's own day
 _made: dict[tuple[Any, ...], list[tuple[Prepared, Prepared | None, float]]] = {}
+
+
+def seeded(ctx: VendorContext) -> VonageBackend:
+    """The namespace's backend: the fixtures' accounts, with their conversations unless ``ctx.empty``."""
+    backend = VonageBackend(ctx)
+    if not ctx.empty:
+        populate(backend)
+    return backend
 
 
 def populate(backend: VonageBackend) -> None:
