@@ -1,10 +1,12 @@
 """Vonage AI Studio Insights: accounts, their conversation documents, search and the call lifecycle.
 
-Each account's documents live in their own index (a key sees only its account). Documents are
-stored as given (zlib-compressed JSON bytes, served back verbatim) and indexed with the Insights
-mapping; fields the mapping does not know are mapped dynamically on first sight, for the whole
-namespace, as one Elasticsearch index would. Calls seeded as in progress end on the namespace clock:
-their document is replaced by the finished one when the clock passes the end of the call.
+Each account's documents live in their own index (a key sees only its account): the seeded ones in
+a baseline shared read-only by every namespace, moved to the namespace clock's start, and the ones
+stored, replaced or ended here in the namespace's own layer (see ``layers``). Documents are stored
+as given (zlib-compressed JSON bytes, served back verbatim) and indexed with the Insights mapping;
+fields the mapping does not know are mapped dynamically on first sight, for the whole namespace, as
+one Elasticsearch index would. Calls seeded as in progress end on the namespace clock: their
+document is replaced by the finished one when the clock passes the end of the call.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from simulator.core.esindex import Index, SortKey
 from simulator.core.esknown import Catalog
 from simulator.core.esnodes import BoolNode, Node, RangeNode
 from simulator.core.store import VendorContext
+from simulator.vendors.vonage.layers import START_FIELD, Layered, moved_analysis, moved_source
 from simulator.vendors.vonage.mapping import FIELDS, TERM_ONLY, derived
 
 DAY_MS = 86_400_000
-START_FIELD = "session_start_time"
+DATE_FIELDS = frozenset(path for path, kind in FIELDS.items() if kind == "date")  # moved with the clock's start
 CALL_ENDS = "call_ends"  # timed effect: a call seeded in progress ends
 
 
@@ -71,40 +74,84 @@ def compress(document: Mapping[str, Any]) -> bytes:
     return zlib.compress(orjson.dumps(document), 1)
 
 
-class Sessions:
-    """One account's documents: the index, and the slot of each session id."""
+@dataclass(frozen=True)
+class Baseline:
+    """An account's seeded documents, indexed once and shared read-only by every namespace (see ``layers``)."""
 
-    def __init__(self) -> None:
-        self.index = Index(compressed=True)
-        self.slots: dict[str, int] = {}
+    index: Index
+    slots: Mapping[str, int]  # session id -> slot
+    endings: Mapping[str, tuple[Prepared, int]]  # calls in progress: their finished form, when they end (ms)
+
+
+class Sessions:
+    """One account's documents as the namespace sees them: the shared baseline, moved by ``shift``
+    milliseconds, and its own layer; and the slot of each session id."""
+
+    def __init__(self, base: Baseline | None = None, shift: int = 0) -> None:
+        self.index = Layered(base.index if base else None, shift, DATE_FIELDS)
+        self._base_slots: Mapping[str, int] = base.slots if base else {}
+        self._own: dict[str, int] = {}
+
+    def slot(self, session_id: str) -> int | None:
+        found = self._own.get(session_id)
+        if found is None:
+            found = self._base_slots.get(session_id)
+            if found is not None and found in self.index.hidden:
+                return None
+        return found
 
     def put(self, prepared: Prepared) -> int:
-        if prepared.session_id is not None and prepared.session_id in self.slots:
-            self.index.remove(self.slots.pop(prepared.session_id))  # same id: the document is replaced
+        if prepared.session_id is not None:
+            self.remove(prepared.session_id)  # same id: the document is replaced
         slot = self.index.add(prepared.analyzed, prepared.source)
         if prepared.session_id is not None:
-            self.slots[prepared.session_id] = slot
+            self._own[prepared.session_id] = slot
         return slot
+
+    def remove(self, session_id: str) -> None:
+        slot = self.slot(session_id)
+        if slot is not None:
+            self._own.pop(session_id, None)
+            self.index.remove(slot)
 
     def source(self, slot: int) -> bytes:
         return self.index.source(slot)
 
+    def slots_in_order(self) -> list[int]:
+        return sorted(self.index.live())
+
+
+def accounts_of(fixtures: Mapping[str, Any]) -> dict[str, Account]:
+    return {
+        entry["account_id"]: Account(entry["account_id"], entry["api_key"], str(entry.get("region", "us")).lower(),
+                                     int(entry.get("seed_sessions", fixtures.get("sessions_per_account", 500))),
+                                     int(entry.get("in_progress", 0)))
+        for entry in fixtures.get("accounts", [])
+    }
+
+
+def moved(prepared: Prepared, shift: int) -> Prepared:
+    """A baseline document as a namespace ``shift`` milliseconds later sees it."""
+    started = prepared.analyzed.get(START_FIELD)
+    if not shift or not started or not started[1]:
+        return prepared
+    source = moved_source(prepared.source_json(), started[1][0], shift)
+    return Prepared(prepared.session_id, zlib.compress(source, 1), moved_analysis(prepared.analyzed, DATE_FIELDS,
+                                                                                    shift))
+
 
 class VonageBackend:
-    def __init__(self, ctx: VendorContext):
+    def __init__(self, ctx: VendorContext, baselines: Mapping[str, Baseline] | None = None, shift: int = 0):
+        """The fixtures' accounts, each holding its ``baselines`` entry moved by ``shift`` ms (if any)."""
         self.ctx = ctx
-        fixtures = ctx.fixtures
         self.mapping = FieldMapping(FIELDS, term_only=TERM_ONLY)
-        self.accounts = {
-            entry["account_id"]: Account(entry["account_id"], entry["api_key"], str(entry.get("region", "us")).lower(),
-                                         int(entry.get("seed_sessions", fixtures.get("sessions_per_account", 500))),
-                                         int(entry.get("in_progress", 0)))
-            for entry in fixtures.get("accounts", [])
-        }
+        self.accounts = accounts_of(ctx.fixtures)
         self._by_key = {account.api_key: account for account in self.accounts.values()}
-        self.sessions = {account_id: Sessions() for account_id in self.accounts}
-        # in-progress session id -> its slot and its finished document, until the call ends
-        self._ending: dict[str, tuple[int, Prepared]] = {}
+        baselines = baselines or {}
+        self.sessions = {account_id: Sessions(baselines.get(account_id), shift) for account_id in self.accounts}
+        # (account id, in-progress session id) -> its slot, its finished document and the shift to see it
+        # with, until the call ends
+        self._ending: dict[tuple[str, str], tuple[int, Prepared, int]] = {}
         # dynamic fields learned from stored documents, in order: part of the records (a state document
         # keeps them, so a field first seen in a document since deleted keeps its type)
         self.learned: dict[str, Field | None] = {}
@@ -130,7 +177,7 @@ class VonageBackend:
     def session(self, account: Account, session_id: str, day: str | None = None) -> bytes:
         """A session's stored document; with ``day``, only if the session started that (UTC) day."""
         sessions = self.sessions[account.account_id]
-        slot = sessions.slots.get(session_id)
+        slot = sessions.slot(session_id)
         if slot is None:
             raise NotFound(f"Session {session_id!r} not found", "session_not_found")
         if day is not None and not self._started_on(sessions, slot, day):
@@ -146,7 +193,7 @@ class VonageBackend:
         """Milliseconds of audio behind an ``audio_url`` of one of the account's ended sessions."""
         sessions = self.sessions.get(account_id)
         session_id = path.rsplit("/", 1)[-1].removesuffix(".mp3").split("_", 1)[0]
-        slot = sessions.slots.get(session_id) if sessions else None
+        slot = sessions.slot(session_id) if sessions else None
         if sessions is None or slot is None:
             raise NotFound(f"No recording {path!r}", "recording_not_found")
         document = orjson.loads(sessions.source(slot))
@@ -163,9 +210,8 @@ class VonageBackend:
     # writes ---------------------------------------------------------------------------------------
     def delete(self, account: Account, session_id: str, day: str) -> None:
         self.session(account, session_id, day)
-        sessions = self.sessions[account.account_id]
-        sessions.index.remove(sessions.slots.pop(session_id))
-        self._ending.pop(session_id, None)
+        self.sessions[account.account_id].remove(session_id)
+        self._ending.pop((account.account_id, session_id), None)
 
     def store(self, documents: list[dict[str, Any]], default_account: str | None) -> list[str | None]:
         """Store documents as given (an existing id is replaced); all or nothing."""
@@ -186,7 +232,7 @@ class VonageBackend:
         for account_id, prepared in batch:
             self.sessions[account_id].put(prepared)
             if prepared.session_id is not None:
-                self._ending.pop(prepared.session_id, None)
+                self._ending.pop((account_id, prepared.session_id), None)
         return [prepared.session_id for _, prepared in batch]
 
     def learn(self, learned: Mapping[str, Field | None]) -> None:
@@ -194,20 +240,16 @@ class VonageBackend:
         for path, spec in learned.items():
             self.learned.setdefault(path, spec)
 
-    def ending(self) -> list[tuple[str, str, Prepared]]:
-        """(account id, session id, finished document) of the calls in progress that end on the clock."""
-        found = []
-        for account_id, sessions in self.sessions.items():
-            for session_id, slot in sessions.slots.items():
-                pending = self._ending.get(session_id)
-                if pending is not None and pending[0] == slot:
-                    found.append((account_id, session_id, pending[1]))
-        return found
-
     def documents(self) -> list[tuple[str, bytes]]:
         """(account id, stored JSON) of every document, each account's in the order they were stored."""
         return [(account_id, sessions.source(slot)) for account_id, sessions in self.sessions.items()
-                for slot in sorted(sessions.index.live())]
+                for slot in sessions.slots_in_order()]
+
+    def ending(self) -> list[tuple[str, str, Prepared]]:
+        """(account id, session id, finished document) of the calls in progress that end on the clock."""
+        return [(account_id, session_id, moved(final, shift))
+                for (account_id, session_id), (slot, final, shift) in self._ending.items()
+                if self.sessions[account_id].slot(session_id) == slot]
 
     def restore(self, account_id: str, document: Mapping[str, Any]) -> None:
         """Put a document from a state document back (after the fields it was stored with are learned).
@@ -220,27 +262,29 @@ class VonageBackend:
 
     def restore_ending(self, account_id: str, session_id: str, final: Mapping[str, Any]) -> None:
         """The call ``session_id`` (stored, in progress) becomes ``final`` when its ``call_ends`` effect fires."""
-        slot = self.sessions[account_id].slots[session_id]
+        slot = self.sessions[account_id].slot(session_id)
+        if slot is None:
+            raise KeyError(session_id)
         learned: dict[str, Field | None] = {}
         prepared = Prepared.of(final, self.mapping, learned)
         self.learn(learned)
-        self._ending[session_id] = (slot, prepared)
+        self._ending[(account_id, session_id)] = (slot, prepared, 0)
 
-    def add_seeded(self, account_id: str, prepared: Prepared, final: Prepared | None, ends_at: float) -> None:
-        slot = self.sessions[account_id].put(prepared)
-        if final is None or prepared.session_id is None:
+    def expect_end(self, account_id: str, session_id: str, final: Prepared, shift: int, ends_at: float) -> None:
+        """A seeded call in progress: when the clock passes ``ends_at`` the finished document replaces it."""
+        slot = self.sessions[account_id].slot(session_id)
+        if slot is None:
             return
-        session_id = prepared.session_id
-        self._ending[session_id] = (slot, final)
+        self._ending[(account_id, session_id)] = (slot, final, shift)
         self.ctx.later(ends_at, CALL_ENDS, {"account_id": account_id, "session_id": session_id},
                        f"vonage call {session_id} ends")
 
     def end_call(self, account_id: str, session_id: str) -> None:
         """The timed effect :data:`CALL_ENDS`: the finished document replaces the one in progress."""
         sessions = self.sessions[account_id]
-        slot, final = self._ending.pop(session_id, (None, None))
-        if final is not None and sessions.slots.get(session_id) == slot:  # not deleted or replaced since
-            sessions.put(final)
+        pending = self._ending.pop((account_id, session_id), None)
+        if pending is not None and sessions.slot(session_id) == pending[0]:  # not deleted or replaced since
+            sessions.put(moved(pending[1], pending[2]))
 
 
 def parse_day(text: str, name: str) -> int:

@@ -116,7 +116,7 @@ class VonageRecords:
             ending = from_data(EndingRecord, data)
             where = f"vonage.ending.{key}"
             self._account(backend, ending.account_id, where)
-            if ending.session_id not in backend.sessions[ending.account_id].slots:
+            if backend.sessions[ending.account_id].slot(ending.session_id) is None:
                 raise StateError(f"{where}: session {ending.session_id!r} is not stored for account "
                                  f"{ending.account_id!r}")
             if ending.document.get("id") != ending.session_id:

@@ -17,8 +17,9 @@ from simulator.core.esknown import Catalog
 from simulator.core.esnodes import Node
 from simulator.core.esquery import Findings, QueryError, parse_filter
 from simulator.core.jsonlimits import TooDeep, excerpt, loads_bounded
+from simulator.vendors.vonage.layers import START_FIELD
 from simulator.vendors.vonage.mapping import SORT_LEADS
-from simulator.vendors.vonage.models import START_FIELD, InvalidParameter, within
+from simulator.vendors.vonage.models import InvalidParameter, within
 
 MAX_RANGE_MS = 60 * 86_400_000
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window: from + size

@@ -101,7 +101,7 @@ def test_dump_and_load_answer_every_read_byte_for_byte(running: tuple[ThreadedSe
     assert "colour" in tables["fields"] and tables["ending"]
     before = _reads(server, "rt-source", ids)
     assert _reads(server, "rt-target", ids) == before
-    assert sum(status == 200 for status, _ in before) >= 40
+    assert sum(status == 200 for status, _ in before) >= 30
     assert {status for status, _ in before} >= {200, 404}
 
 
