@@ -11,6 +11,7 @@ document is replaced by the finished one when the clock passes the end of the ca
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,27 +19,24 @@ from typing import Any
 
 import orjson
 
-from simulator.core.errors import BadRequest, Conflict, NotFound, SimulatorError
+from simulator.core.blobs import Blob
+from simulator.core.errors import BadRequest, Conflict, NotFound, Unauthorized
 from simulator.core.esdates import DateError, parse_date
 from simulator.core.esfields import Analyzed, Field, MappingConflict, MappingLimit
 from simulator.core.esfields import Mapping as FieldMapping
 from simulator.core.esindex import Index, SortKey
 from simulator.core.esknown import Catalog
-from simulator.core.esnodes import BoolNode, Node, RangeNode
+from simulator.core.esnodes import Node
 from simulator.core.store import VendorContext
+from simulator.vendors.vonage import audio, search
+from simulator.vendors.vonage.errors import InvalidParameter
 from simulator.vendors.vonage.layers import START_FIELD, Layered, moved_analysis, moved_source
 from simulator.vendors.vonage.mapping import FIELDS, TERM_ONLY, derived
 
 DAY_MS = 86_400_000
 DATE_FIELDS = frozenset(path for path, kind in FIELDS.items() if kind == "date")  # moved with the clock's start
 CALL_ENDS = "call_ends"  # timed effect: a call seeded in progress ends
-
-
-class InvalidParameter(SimulatorError):
-    """Vonage answers invalid parameters (dates, ranges, filters) with 401."""
-
-    def __init__(self, message: str):
-        super().__init__(message, 401, "invalid_parameter")
+_VONAGE_HOST = re.compile(r"^studio-api-(eu|us)\.ai\.vonage\.com(:\d+)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,17 @@ class Account:
     region: str
     seed_sessions: int
     in_progress: int
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of a search: the total, the hits' stored JSON, the fields to project them to (None: all)."""
+
+    total: int
+    sources: list[bytes]
+    size: int  # the page size asked for
+    includes: list[str] | None
+    warnings: list[str]  # accepted as Elasticsearch would, but likely a mistake: for the journal
 
 
 @dataclass(frozen=True)
@@ -160,10 +169,29 @@ class VonageBackend:
     def account_for_key(self, key: str) -> Account | None:
         return self._by_key.get(key)
 
+    def authenticate(self, key: str | None, host: str) -> Account:
+        """``X-Vgai-Key``: the account's API key. On a regional Vonage host, the key must be of that region."""
+        if not key:
+            raise Unauthorized("Missing API key: send the X-Vgai-Key header", "missing_api_key")
+        account = self._by_key.get(key)
+        if account is None:
+            raise Unauthorized("Invalid API key (X-Vgai-Key)", "invalid_api_key")
+        regional = _VONAGE_HOST.match(host)
+        if regional and regional.group(1).lower() != account.region:
+            raise Unauthorized(f"This API key belongs to region {account.region.upper()}: use "
+                               f"studio-api-{account.region}.ai.vonage.com", "wrong_region")
+        return account
+
     def default_account(self) -> Account:
         return next(iter(self.accounts.values()))
 
     # reads ----------------------------------------------------------------------------------------
+    def find(self, account: Account, params: dict[str, Any], now_ms: int) -> Found:
+        """``GET /insights/sessions``: the page its parameters (checked here) ask for."""
+        wanted = search.parse(params, self.catalog(account), now_ms)
+        total, sources = self.search(account, wanted.query, wanted.sort, wanted.offset, wanted.size)
+        return Found(total, sources, wanted.size, wanted.includes, wanted.warnings)
+
     def search(self, account: Account, query: Node, sort: Sequence[SortKey], offset: int,
                size: int) -> tuple[int, list[bytes]]:
         sessions = self.sessions[account.account_id]
@@ -173,6 +201,10 @@ class VonageBackend:
     def catalog(self, account: Account) -> Catalog:
         """The fields the account's documents have, for warnings, suggestions and sorts on objects."""
         return Catalog(self.mapping, self.sessions[account.account_id].index)
+
+    def session_on(self, account: Account, session_id: str, day: Any) -> bytes:
+        """A session's stored document, only if it started on ``day`` (required: its ``session_start_time``)."""
+        return self.session(account, session_id, required_day(day))
 
     def session(self, account: Account, session_id: str, day: str | None = None) -> bytes:
         """A session's stored document; with ``day``, only if the session started that (UTC) day."""
@@ -188,6 +220,10 @@ class VonageBackend:
         wanted = parse_day(day, "session_start_time") // DAY_MS
         started = sessions.index.numeric_values(START_FIELD).get(slot, [])
         return any(value // DAY_MS == wanted for value in started)
+
+    def recording(self, account_id: str, version_id: str, filename: str) -> Blob:
+        """The audio behind ``audio_url`` ``<account>/<version>/<filename>``: silence as long as the call."""
+        return audio.recording(self.recording_length(account_id, f"{account_id}/{version_id}/{filename}"), filename)
 
     def recording_length(self, account_id: str, path: str) -> int:
         """Milliseconds of audio behind an ``audio_url`` of one of the account's ended sessions."""
@@ -208,13 +244,18 @@ class VonageBackend:
         raise NotFound(f"No recording {path!r} (calls in progress have none yet)", "recording_not_found")
 
     # writes ---------------------------------------------------------------------------------------
-    def delete(self, account: Account, session_id: str, day: str) -> None:
-        self.session(account, session_id, day)
+    def delete(self, account: Account, session_id: str, day: Any) -> None:
+        self.session(account, session_id, required_day(day))
         self.sessions[account.account_id].remove(session_id)
         self._ending.pop((account.account_id, session_id), None)
 
-    def store(self, documents: list[dict[str, Any]], default_account: str | None) -> list[str | None]:
-        """Store documents as given (an existing id is replaced); all or nothing."""
+    def store(self, documents: Any, default_account: Any) -> list[str | None]:
+        """Store documents as given (an existing id is replaced); all or nothing. ``default_account``
+        (the ``account_id`` parameter) holds those that name none; else the first account does."""
+        if not isinstance(documents, list) or not all(isinstance(document, dict) for document in documents):
+            raise BadRequest("The body must be a JSON list of Insights documents (objects)", "invalid_documents")
+        if not isinstance(default_account, str):
+            default_account = None
         learned: dict[str, Field | None] = {}
         batch: list[tuple[str, Prepared]] = []
         for position, document in enumerate(documents):
@@ -294,7 +335,7 @@ def parse_day(text: str, name: str) -> int:
         raise InvalidParameter(f"{name}: {error}") from None
 
 
-def within(start_ms: int, end_ms: int, query: Node | None) -> Node:
-    """Sessions that started between two instants (inclusive) and match the filter."""
-    started = RangeNode(START_FIELD, start_ms, True, end_ms, True, numeric=True)
-    return BoolNode([started] if query is None else [started, query], [], [], 0)
+def required_day(day: Any) -> str:
+    if not isinstance(day, str):  # only a lenient server lets a request without it through
+        raise InvalidParameter("session_start_time is required: the day the session started, e.g. 2021-01-15")
+    return day
