@@ -126,8 +126,22 @@ class Sessions:
     def source(self, slot: int) -> bytes:
         return self.index.source(slot)
 
-    def slots_in_order(self) -> list[int]:
-        return sorted(self.index.live())
+    def own_slots(self) -> list[int]:
+        """The slots of the documents stored here (not the baseline's), in the order they were stored."""
+        return sorted(slot for slot in self.index.live() if slot >= self.index.size)
+
+    def hidden_ids(self) -> list[str]:
+        """The baseline's sessions deleted or replaced here."""
+        hidden = self.index.hidden
+        return [session_id for session_id, slot in self._base_slots.items() if slot in hidden] if hidden else []
+
+    def hide(self, session_id: str) -> bool:
+        """Delete a baseline session (False: the baseline has no such session)."""
+        slot = self._base_slots.get(session_id)
+        if slot is None:
+            return False
+        self.index.remove(slot)
+        return True
 
 
 def accounts_of(fixtures: Mapping[str, Any]) -> dict[str, Account]:
@@ -156,8 +170,8 @@ class VonageBackend:
         self.mapping = FieldMapping(FIELDS, term_only=TERM_ONLY)
         self.accounts = accounts_of(ctx.fixtures)
         self._by_key = {account.api_key: account for account in self.accounts.values()}
-        baselines = baselines or {}
-        self.sessions = {account_id: Sessions(baselines.get(account_id), shift) for account_id in self.accounts}
+        self.baselines = dict(baselines or {})  # shared, read-only: not records of this namespace
+        self.sessions = {account_id: Sessions(self.baselines.get(account_id), shift) for account_id in self.accounts}
         # (account id, in-progress session id) -> its slot, its finished document and the shift to see it
         # with, until the call ends
         self._ending: dict[tuple[str, str], tuple[int, Prepared, int]] = {}
@@ -282,9 +296,15 @@ class VonageBackend:
             self.learned.setdefault(path, spec)
 
     def documents(self) -> list[tuple[str, bytes]]:
-        """(account id, stored JSON) of every document, each account's in the order they were stored."""
+        """(account id, stored JSON) of the documents stored here, beyond the shared baseline, each
+        account's in the order they were stored."""
         return [(account_id, sessions.source(slot)) for account_id, sessions in self.sessions.items()
-                for slot in sessions.slots_in_order()]
+                for slot in sessions.own_slots()]
+
+    def hidden(self) -> list[tuple[str, str]]:
+        """(account id, session id) of the baseline's sessions deleted or replaced here."""
+        return [(account_id, session_id) for account_id, sessions in self.sessions.items()
+                for session_id in sessions.hidden_ids()]
 
     def ending(self) -> list[tuple[str, str, Prepared]]:
         """(account id, session id, finished document) of the calls in progress that end on the clock."""

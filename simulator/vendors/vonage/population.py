@@ -37,15 +37,23 @@ def seeded(ctx: VendorContext) -> VonageBackend:
 
 
 def populated(ctx: VendorContext, base_ms: int) -> VonageBackend:
-    """The accounts holding conversations generated at ``base_ms`` and moved to the clock's start."""
-    shift = math.floor(ctx.clock.start * 1000) - base_ms
-    accounts = accounts_of(ctx.fixtures)
-    baselines = {account_id: baseline(ctx, account, base_ms) for account_id, account in accounts.items()}
-    backend = VonageBackend(ctx, baselines, shift)
-    for account_id, shared in baselines.items():
-        for session_id, (final, ends_ms) in shared.endings.items():
+    """The accounts holding conversations generated at ``base_ms`` and moved to the clock's start;
+    the calls in progress end on the clock."""
+    backend = backdrop(ctx, base_ms)
+    for account_id, sessions in backend.sessions.items():
+        shift = sessions.index.shift
+        for session_id, (final, ends_ms) in backend.baselines[account_id].endings.items():
             backend.expect_end(account_id, session_id, final, shift, (ends_ms + shift) / 1000)
     return backend
+
+
+def backdrop(ctx: VendorContext, base_ms: int = BASE_MS) -> VonageBackend:
+    """The accounts holding their shared baselines moved to the clock's start, and nothing on the clock
+    (what a state document's records are laid over)."""
+    shift = math.floor(ctx.clock.start * 1000) - base_ms
+    accounts = accounts_of(ctx.fixtures)
+    return VonageBackend(ctx, {account_id: baseline(ctx, account, base_ms) for account_id, account in accounts.items()},
+                         shift)
 
 
 def baseline(ctx: VendorContext, account: Account, base_ms: int) -> Baseline:

@@ -1,9 +1,13 @@
-"""Vonage records as data: the stored documents of each account in order, the finished forms of calls
-still in progress, and the dynamic fields the mapping learned.
+"""Vonage records as data: what a namespace changed over its seeded baseline.
 
-The search index, the slot of each session id and the catalogue of fields are derived: loading
-re-analyses the documents in the order they were stored, which gives the same slots order (hence the
-same ties in sorted searches) and the same stored bytes.
+The seeded conversations are not records of a namespace: the document's seed, clock start and
+``empty`` flag, with the fixtures, regenerate them exactly (see ``population``). The records are the
+documents stored in the namespace (each account's in the order they were stored), the seeded sessions
+it deleted or replaced (``hidden``), the finished forms of calls still in progress (``ending``) and the
+dynamic fields its mapping learned (``fields``). The search index, the slot of each session id and
+the catalogue of fields are derived: loading lays the stored documents over the baseline in their
+order, which gives the same order of slots (hence the same ties in sorted searches) and the same
+stored bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import orjson
 from simulator.core.esfields import Field, MappingConflict, MappingLimit
 from simulator.core.records import StateError, Tables, from_data, to_data
 from simulator.core.store import VendorContext
+from simulator.vendors.vonage import population
 from simulator.vendors.vonage.models import VonageBackend
 
 MAX_ID_CHARS = 200
@@ -31,6 +36,14 @@ class SessionRecord:
 
     account_id: str
     document: dict[str, Any]
+
+
+@dataclass
+class HiddenRecord:
+    """A seeded session deleted or replaced in the namespace."""
+
+    account_id: str
+    session_id: str
 
 
 @dataclass
@@ -60,12 +73,16 @@ SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
     "additionalProperties": False,
-    "required": ["sessions", "ending", "fields"],
+    "required": ["sessions", "hidden", "ending", "fields"],
     "properties": {
         # key: the position in which the document was stored (ties in sorted searches go by it)
         "sessions": {"type": "object", "propertyNames": {"pattern": "^(0|[1-9][0-9]{0,8})$"},
                      "additionalProperties": _record({"account_id": _ID, "document": {"type": "object"}},
                                                      ["account_id", "document"])},
+        # key: "<account_id>/<session_id>"
+        "hidden": {"type": "object", "propertyNames": {"maxLength": 2 * MAX_ID_CHARS + 1},
+                   "additionalProperties": _record({"account_id": _ID, "session_id": _ID},
+                                                   ["account_id", "session_id"])},
         # key: "<account_id>/<session_id>"
         "ending": {"type": "object", "propertyNames": {"maxLength": 2 * MAX_ID_CHARS + 1},
                    "additionalProperties": _record({"account_id": _ID, "session_id": _ID,
@@ -96,16 +113,24 @@ class VonageRecords:
         fields = {path: to_data(FieldRecord("object") if spec is None else
                                 FieldRecord(spec.type, spec.keyword_subfield, spec.term_only))
                   for path, spec in backend.learned.items()}
-        return {"sessions": sessions, "ending": ending, "fields": fields}
+        hidden = {f"{account_id}/{session_id}": to_data(HiddenRecord(account_id, session_id))
+                  for account_id, session_id in backend.hidden()}
+        return {"sessions": sessions, "hidden": hidden, "ending": ending, "fields": fields}
 
     def load(self, ctx: VendorContext, tables: Mapping[str, Mapping[str, Any]]) -> VonageBackend:
-        backend = VonageBackend(ctx)
+        backend = VonageBackend(ctx) if ctx.empty else population.backdrop(ctx)
         learned: dict[str, Field | None] = {}
         for path, data in tables.get("fields", {}).items():
             record = from_data(FieldRecord, data)
             learned[path] = None if record.type == "object" else Field(record.type, record.keyword_subfield,
                                                                        record.term_only)
         backend.learn(learned)
+        for key, data in tables.get("hidden", {}).items():
+            hidden = from_data(HiddenRecord, data)
+            self._account(backend, hidden.account_id, f"vonage.hidden.{key}")
+            if not backend.sessions[hidden.account_id].hide(hidden.session_id):
+                raise StateError(f"vonage.hidden.{key}: the seeded sessions of account {hidden.account_id!r} "
+                                 f"have no {hidden.session_id!r}")
         for key in sorted(tables.get("sessions", {}), key=int):
             session = from_data(SessionRecord, tables["sessions"][key])
             where = f"vonage.sessions.{key}"

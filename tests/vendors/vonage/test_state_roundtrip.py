@@ -99,6 +99,9 @@ def test_dump_and_load_answer_every_read_byte_for_byte(running: tuple[ThreadedSe
     document = _copy(registry, "rt-source", "rt-target")
     tables = document["vendors"]["vonage"]
     assert "colour" in tables["fields"] and tables["ending"]
+    # the seeded baseline is regenerated from the seed and clock start: only what changed is a record
+    assert len(tables["sessions"]) == 5 and len(tables["hidden"]) == 2
+    assert len(json.dumps(tables)) < 200_000
     before = _reads(server, "rt-source", ids)
     assert _reads(server, "rt-target", ids) == before
     assert sum(status == 200 for status, _ in before) >= 30
@@ -136,11 +139,13 @@ def test_calls_in_progress_end_at_the_same_instants_after_a_load(running: tuple[
     (lambda t: t["sessions"]["1"]["document"].update(status={"an": "object"}), "vonage.sessions.1: field"),
     (lambda t: next(iter(t["ending"].values())).update(session_id="nope"), "session 'nope' is not stored"),
     (lambda t: next(iter(t["ending"].values()))["document"].update(id="other"), "finished document's id"),
-], ids=["unknown-account", "mapping-conflict", "ending-of-no-session", "ending-of-another-session"])
+    (lambda t: t["hidden"].update(x={"account_id": US["account_id"], "session_id": "nope"}),
+     "vonage.hidden.x: the seeded sessions of account"),
+], ids=["unknown-account", "mapping-conflict", "ending-of-no-session", "ending-of-another-session", "hidden-unknown"])
 def test_a_bad_record_is_refused_by_name_and_the_namespace_stays_as_it_was(
         running: tuple[ThreadedServer, Registry], change: Any, message: str) -> None:
     server, registry = running
-    registry.get("rt-bad-source").state("vonage")
+    _write(server, "rt-bad-source")
     document = json.loads(json.dumps(statedoc.dump(registry.get("rt-bad-source"))))
     target = registry.get("rt-bad-target")
     assert _api(server, "rt-bad-target").delete(
@@ -150,6 +155,17 @@ def test_a_bad_record_is_refused_by_name_and_the_namespace_stays_as_it_was(
     with pytest.raises(StateError, match=message.replace(".", r"\.")):
         statedoc.load(target, document)
     assert search(_api(server, "rt-bad-target"), *WINDOWS[1], page_size=1000).content == before
+
+
+def test_an_empty_namespace_loads_without_its_baseline(running: tuple[ThreadedServer, Registry]) -> None:
+    server, registry = running
+    admin = httpx.Client(base_url=f"{server.url}/_ns/rt-empty", timeout=30)
+    assert admin.post("/_sim/reset", json={"empty": True}).status_code == 200
+    assert admin.post("/_sim/vonage/sessions", json=[conversation("only-one")]).status_code == 201
+    _copy(registry, "rt-empty", "rt-empty-copy")
+    answers = [search(_api(server, name), page_size=100).content for name in ("rt-empty", "rt-empty-copy")]
+    assert answers[0] == answers[1] and b"only-one" in answers[0]
+    assert search(_api(server, "rt-empty-copy"), *WINDOWS[1]).json()["total"] == 0
 
 
 def test_the_schema_describes_what_dump_gives(running: tuple[ThreadedServer, Registry]) -> None:
