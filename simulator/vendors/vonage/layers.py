@@ -13,6 +13,7 @@ documents come after the baseline's, so ties in sorted searches still go to the 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -59,6 +60,14 @@ class Layered(Index):
         self.hidden: set[int] = set()  # baseline slots deleted or replaced here
         self.touched = False  # anything stored, deleted or replaced here
         self._view: dict[tuple[str, Any], Any] = {}  # merged reads, dropped whenever this layer changes
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Layered:
+        """A copy of this namespace's layer over the same shared, read-only baseline."""
+        copied = Layered.__new__(Layered)
+        memo[id(self)] = copied
+        for name, value in vars(self).items():
+            setattr(copied, name, value if name == "base" else copy.deepcopy(value, memo))
+        return copied
 
     # writing --------------------------------------------------------------------------------------
     def add(self, analyzed: Analyzed, source: bytes) -> int:

@@ -91,6 +91,9 @@ class Baseline:
     slots: Mapping[str, int]  # session id -> slot
     endings: Mapping[str, tuple[Prepared, int]]  # calls in progress: their finished form, when they end (ms)
 
+    def __deepcopy__(self, _memo: dict[int, Any]) -> Baseline:
+        return self  # shared and never changed: a copy of a namespace shares it too
+
 
 class Sessions:
     """One account's documents as the namespace sees them: the shared baseline, moved by ``shift``
@@ -98,13 +101,13 @@ class Sessions:
 
     def __init__(self, base: Baseline | None = None, shift: int = 0) -> None:
         self.index = Layered(base.index if base else None, shift, DATE_FIELDS)
-        self._base_slots: Mapping[str, int] = base.slots if base else {}
+        self._base = base
         self._own: dict[str, int] = {}
 
     def slot(self, session_id: str) -> int | None:
         found = self._own.get(session_id)
         if found is None:
-            found = self._base_slots.get(session_id)
+            found = self._base.slots.get(session_id) if self._base else None
             if found is not None and found in self.index.hidden:
                 return None
         return found
@@ -133,11 +136,13 @@ class Sessions:
     def hidden_ids(self) -> list[str]:
         """The baseline's sessions deleted or replaced here."""
         hidden = self.index.hidden
-        return [session_id for session_id, slot in self._base_slots.items() if slot in hidden] if hidden else []
+        if not hidden or self._base is None:
+            return []
+        return [session_id for session_id, slot in self._base.slots.items() if slot in hidden]
 
     def hide(self, session_id: str) -> bool:
         """Delete a baseline session (False: the baseline has no such session)."""
-        slot = self._base_slots.get(session_id)
+        slot = self._base.slots.get(session_id) if self._base else None
         if slot is None:
             return False
         self.index.remove(slot)

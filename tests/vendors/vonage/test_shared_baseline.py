@@ -98,3 +98,21 @@ def test_writes_and_calls_ending_keep_them_the_same(running: tuple[ThreadedServe
         assert admin.post("/_sim/clock/advance", json={"seconds": 3600}).status_code == 200
     assert _reads(server, "shared") == _reads(server, "direct")
     assert not registry.get("shared").queue.effects()
+
+
+def test_a_snapshot_shares_the_baseline_and_restores_the_namespace_layer(
+        running: tuple[ThreadedServer, Registry]) -> None:
+    server, registry = running
+    namespace = registry.get("snapshot")
+    backend = namespace.state("vonage")
+    api = _api(server, "snapshot")
+    before = search(api, *WINDOWS[1], page_size=1000).content
+    snapshot = namespace.snapshot()
+    for account_id, sessions in snapshot.states["vonage"].sessions.items():
+        assert sessions.index.base is backend.sessions[account_id].index.base
+    newest = search(api, *WINDOWS[1], page_size=1).json()["hits"][0]
+    day = newest["session_start_time"][:10]
+    assert api.delete(f"/insights/sessions/{newest['id']}", params={"session_start_time": day}).status_code == 200
+    assert search(api, *WINDOWS[1], page_size=1000).content != before
+    namespace.restore(snapshot)
+    assert search(api, *WINDOWS[1], page_size=1000).content == before
