@@ -58,7 +58,7 @@ def generate(count: int, seed_value: int, mapping: Mapping) -> tuple[list[tuple[
     for start, index in drafts:
         started = time.perf_counter()
         base, call = seed.conversation(source.child(f"session:{index}"), agents[index % len(agents)], ACCOUNT)
-        document = seed.document(base, call, start)
+        document = seed.document(base, call, round(start * 1000))
         generated = time.perf_counter()
         learned: dict[str, Field | None] = {}
         prepared.append((mapping.analyze(document, learned), compress(document)))

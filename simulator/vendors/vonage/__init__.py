@@ -10,7 +10,8 @@ from simulator.core.ratelimit import RateProfile
 from simulator.vendors.vonage.errors import VonageErrors
 from simulator.vendors.vonage.fixture_schema import SCHEMA
 from simulator.vendors.vonage.handlers import ADMIN_HANDLERS, EFFECTS, HANDLERS, authenticate
-from simulator.vendors.vonage.models import VonageBackend
+from simulator.vendors.vonage.population import seeded
+from simulator.vendors.vonage.records import RECORDS
 
 
 def credentials(fixtures: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -34,7 +35,8 @@ PLUGIN = VendorPlugin(
     effects=EFFECTS,
     verifiers={"vgaiKey": authenticate},
     errors=VonageErrors(),
-    backend=VonageBackend,
+    backend=seeded,
+    records=RECORDS,
     seed_path="/_sim/vonage/sessions",
     credentials=credentials,
     fixture_schema=SCHEMA,

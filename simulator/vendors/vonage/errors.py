@@ -10,6 +10,13 @@ from simulator.core.dispatch import Reply
 from simulator.core.errors import SimulatorError
 
 
+class InvalidParameter(SimulatorError):
+    """Vonage answers invalid parameters (dates, ranges, filters) with 401."""
+
+    def __init__(self, message: str):
+        super().__init__(message, 401, "invalid_parameter")
+
+
 class VonageErrors:
     def render(self, error: SimulatorError) -> Reply:
         body: dict[str, Any] = {"detail": error.message}

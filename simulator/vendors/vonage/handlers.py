@@ -2,94 +2,59 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
 from simulator.core.dispatch import Call, Reply
-from simulator.core.errors import BadRequest, Unauthorized
 from simulator.core.esfields import project
-from simulator.vendors.vonage import audio, search
-from simulator.vendors.vonage.models import CALL_ENDS, Account, InvalidParameter, VonageBackend
-
-_VONAGE_HOST = re.compile(r"^studio-api-(eu|us)\.ai\.vonage\.com(:\d+)?$", re.IGNORECASE)
+from simulator.vendors.vonage.models import CALL_ENDS, Account, VonageBackend
 
 
-def authenticate(call: Call[Any]) -> Account:
-    """``X-Vgai-Key``: the account's API key. On a regional Vonage host, the key must be of that region."""
-    key = call.headers.get("x-vgai-key")
-    if not key:
-        raise Unauthorized("Missing API key: send the X-Vgai-Key header", "missing_api_key")
-    backend: VonageBackend = call.backend
-    account = backend.account_for_key(key)
-    if account is None:
-        raise Unauthorized("Invalid API key (X-Vgai-Key)", "invalid_api_key")
-    regional = _VONAGE_HOST.match(call.headers.get("host", ""))
-    if regional and regional.group(1).lower() != account.region:
-        raise Unauthorized(f"This API key belongs to region {account.region.upper()}: use "
-                           f"studio-api-{account.region}.ai.vonage.com", "wrong_region")
-    return account
+def authenticate(call: Call[VonageBackend]) -> Account:
+    return call.backend.authenticate(call.headers.get("x-vgai-key"), call.headers.get("host", ""))
 
 
 def _hit(source: bytes, includes: list[str] | None) -> Any:
     return orjson.Fragment(source) if includes is None else project(orjson.loads(source), includes)
 
 
-def search_sessions(call: Call[Any]) -> Reply:
-    backend: VonageBackend = call.backend
-    wanted = search.parse(call.params, backend.catalog(call.principal), int(call.now() * 1000))
-    for warning in wanted.warnings:
+def search_sessions(call: Call[VonageBackend]) -> Reply:
+    found = call.backend.find(call.principal, call.params, int(call.now() * 1000))
+    for warning in found.warnings:
         call.warn(warning)
-    total, sources = backend.search(call.principal, wanted.query, wanted.sort, wanted.offset, wanted.size)
     return Reply({
-        "total": total,
-        "hits": [_hit(source, wanted.includes) for source in sources],
-        "page_size": call.query.get("page_size", str(wanted.size)),
+        "total": found.total,
+        "hits": [_hit(source, found.includes) for source in found.sources],
+        "page_size": call.query.get("page_size", str(found.size)),
         "page_number": call.query.get("page_number", "0"),
     })
 
 
-def get_session(call: Call[Any]) -> Reply:
-    backend: VonageBackend = call.backend
-    return Reply(orjson.Fragment(backend.session(call.principal, call.params["session_id"])))
+def get_session(call: Call[VonageBackend]) -> Reply:
+    return Reply(orjson.Fragment(call.backend.session(call.principal, call.params["session_id"])))
 
 
-def _day(call: Call[Any]) -> str:
-    day = call.params.get("session_start_time")
-    if not isinstance(day, str):  # only a lenient server lets a request without it through
-        raise InvalidParameter("session_start_time is required: the day the session started, e.g. 2021-01-15")
-    return day
-
-
-def get_session_parameters(call: Call[Any]) -> Reply:
-    backend: VonageBackend = call.backend
-    document = backend.session(call.principal, call.params["session_id"], _day(call))
+def get_session_parameters(call: Call[VonageBackend]) -> Reply:
+    document = call.backend.session_on(call.principal, call.params["session_id"],
+                                       call.params.get("session_start_time"))
     return Reply(orjson.Fragment(document))
 
 
-def delete_session(call: Call[Any]) -> Reply:
-    backend: VonageBackend = call.backend
-    backend.delete(call.principal, call.params["session_id"], _day(call))
+def delete_session(call: Call[VonageBackend]) -> Reply:
+    call.backend.delete(call.principal, call.params["session_id"], call.params.get("session_start_time"))
     return Reply({"id": call.params["session_id"], "deleted": True})
 
 
-def store_sessions(call: Call[Any]) -> Reply:
-    backend: VonageBackend = call.backend
-    documents = call.body
-    if not isinstance(documents, list) or not all(isinstance(document, dict) for document in documents):
-        raise BadRequest("The body must be a JSON list of Insights documents (objects)", "invalid_documents")
-    account = call.params.get("account_id")
-    ids = backend.store(documents, account if isinstance(account, str) else None)
+def store_sessions(call: Call[VonageBackend]) -> Reply:
+    ids = call.backend.store(call.body, call.params.get("account_id"))
     return Reply({"stored": len(ids), "ids": ids}, status=201)
 
 
-def download_recording(call: Call[Any]) -> Reply:
-    backend: VonageBackend = call.backend
-    account_id, version_id, filename = call.params["account_id"], call.params["version_id"], call.params["filename"]
-    length = backend.recording_length(account_id, f"{account_id}/{version_id}/{filename}")
-    return Reply(audio.recording(length, filename))
+def download_recording(call: Call[VonageBackend]) -> Reply:
+    params = call.params
+    return Reply(call.backend.recording(params["account_id"], params["version_id"], params["filename"]))
 
 
 HANDLERS = {

@@ -1,81 +1,121 @@
-"""Seeding: each account's conversations, laid out on the namespace clock, generated once per process.
+"""Seeding: each account's conversations, laid out relative to the namespace clock's start.
 
-Ended calls are spread over ``history_days`` before the UTC day of the clock's start, plus a few
-earlier the same day; ``in_progress`` calls started minutes before the clock's start and end at
-their own pace on the namespace clock. Generating and analysing thousands of documents takes
-seconds, and every namespace with the same seed, clock start and fixtures would make the same ones,
-so the prepared documents are kept (read-only) and shared by the namespaces that need them.
+Ended calls are spread over the ``history_days`` before the clock's start (none in its last hour);
+``in_progress`` calls started minutes before it and end at their own pace on the namespace clock.
+Generating and analysing thousands of documents takes seconds, and their layout depends on the
+clock's start only through a shift, so each account's documents are generated and indexed once per
+process at a fixed baseline start (``layers.BASE_MS``) for a seed and fixtures section, and shared
+read-only by every namespace, each seeing them moved to its own start (see ``layers``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import math
 
 from simulator.core.esfields import Field
+from simulator.core.esfields import Mapping as FieldMapping
+from simulator.core.esindex import Index
 from simulator.core.rand import SeededSource
+from simulator.core.store import VendorContext
 from simulator.vendors.vonage import seed
-from simulator.vendors.vonage.models import Account, Prepared
+from simulator.vendors.vonage.layers import BASE_MS, START_FIELD
+from simulator.vendors.vonage.mapping import FIELDS, TERM_ONLY
+from simulator.vendors.vonage.models import Account, Baseline, Prepared, VonageBackend, accounts_of
 
-if TYPE_CHECKING:
-    from simulator.vendors.vonage.models import VonageBackend
-
-DAY = 86_400
-SHARED_UP_TO = 5_000  # accounts with at most this many seeded conversations share them between namespaces
-TODAY_SHARE = 0.02  # of the ended calls, the share placed earlier on the clock's own day
-_made: dict[tuple[Any, ...], list[tuple[Prepared, Prepared | None, float]]] = {}
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+SHARED_UP_TO = 5_000  # accounts with at most this many seeded conversations keep theirs for later namespaces
+KEPT = 8  # baselines kept at once (one per account, seed and fixtures section)
+_kept: dict[tuple[object, ...], Baseline] = {}
 
 
-def populate(backend: VonageBackend) -> None:
-    ctx = backend.ctx
+def seeded(ctx: VendorContext) -> VonageBackend:
+    """The namespace's backend: the fixtures' accounts, with their conversations unless ``ctx.empty``."""
+    if ctx.empty:
+        return VonageBackend(ctx)
+    return populated(ctx, BASE_MS)
+
+
+def populated(ctx: VendorContext, base_ms: int) -> VonageBackend:
+    """The accounts holding conversations generated at ``base_ms`` and moved to the clock's start;
+    the calls in progress end on the clock."""
+    backend = backdrop(ctx, base_ms)
+    for account_id, sessions in backend.sessions.items():
+        shift = sessions.index.shift
+        for session_id, (final, ends_ms) in backend.baselines[account_id].endings.items():
+            backend.expect_end(account_id, session_id, final, shift, (ends_ms + shift) / 1000)
+    return backend
+
+
+def backdrop(ctx: VendorContext, base_ms: int = BASE_MS) -> VonageBackend:
+    """The accounts holding their shared baselines moved to the clock's start, and nothing on the clock
+    (what a state document's records are laid over)."""
+    shift = math.floor(ctx.clock.start * 1000) - base_ms
+    accounts = accounts_of(ctx.fixtures)
+    return VonageBackend(ctx, {account_id: baseline(ctx, account, base_ms) for account_id, account in accounts.items()},
+                         shift)
+
+
+def baseline(ctx: VendorContext, account: Account, base_ms: int) -> Baseline:
     history = int(ctx.fixtures.get("history_days", 90))
     agents = int(ctx.fixtures.get("agents_per_account", 5))
-    for account in backend.accounts.values():
-        key = (ctx.source.seed, ctx.clock.start, account, history, agents)
-        made = _made.get(key)
-        if made is None:
-            made = sessions_for(backend, account, history, agents)
-            # Shared only when other namespaces can use them: with a clock started at its creation (no
-            # --clock-start) no other namespace has the same start, and a kept set would only pin memory.
-            if account.seed_sessions <= SHARED_UP_TO and ctx.clock.start_chosen:
-                if len(_made) >= 4:
-                    _made.pop(next(iter(_made)))
-                _made[key] = made
-        for prepared, final, ends_at in made:
-            backend.add_seeded(account.account_id, prepared, final, ends_at)
+    key = (ctx.source.seed, account, history, agents, base_ms)
+    found = _kept.get(key)
+    if found is not None:
+        return found
+    made = build(sessions_for(ctx.source, account, history, agents, base_ms))
+    if account.seed_sessions <= SHARED_UP_TO:  # larger ones would pin much memory: each namespace makes its own
+        if len(_kept) >= KEPT:
+            _kept.pop(next(iter(_kept)))
+        _kept[key] = made
+    return made
 
 
-def sessions_for(backend: VonageBackend, account: Account, history_days: int,
-                 agent_count: int) -> list[tuple[Prepared, Prepared | None, float]]:
-    """(document, its finished form if the call is still in progress, when it ends) in start order."""
-    source = backend.ctx.source.child(f"account:{account.account_id}")
+def build(made: list[tuple[Prepared, Prepared | None, int]]) -> Baseline:
+    index = Index(compressed=True)
+    slots: dict[str, int] = {}
+    endings: dict[str, tuple[Prepared, int]] = {}
+    for prepared, final, ends_ms in made:
+        slot = index.add(prepared.analyzed, prepared.source)
+        if prepared.session_id is not None:
+            slots[prepared.session_id] = slot
+            if final is not None:
+                endings[prepared.session_id] = (final, ends_ms)
+    for field in index.fields():  # settle what reads build lazily: namespaces share it from now on
+        index.numeric_range(field, None, True, None, True)
+    index.numeric_values(START_FIELD)
+    return Baseline(index, slots, endings)
+
+
+def sessions_for(root: SeededSource, account: Account, history_days: int, agent_count: int,
+                 start_ms: int) -> list[tuple[Prepared, Prepared | None, int]]:
+    """(document, its finished form if the call is still in progress, when it ends in ms) in start order."""
+    source = root.child(f"account:{account.account_id}")
     agents = seed.agents_for(source.child("agents"), max(agent_count, 1))
-    start = backend.ctx.clock.start
-    anchor = start - start % DAY
-    drafts: list[tuple[float, int, SeededSource]] = []
+    drafts: list[tuple[int, int, SeededSource]] = []
     for index in range(account.seed_sessions + account.in_progress):
         child = source.child(f"session:{index}")
         if index < account.in_progress:
-            at = start  # placed below, once its length is known
-        elif child.chance(TODAY_SHARE) and start - anchor > 3600:
-            at = anchor + child.uniform(0, start - anchor - 3600)
+            at = start_ms  # placed below, once its length is known
         else:
-            at = anchor - child.uniform(0, history_days * DAY)
+            at = start_ms - HOUR_MS - round(child.uniform(0, history_days * DAY_MS - HOUR_MS))
         drafts.append((at, index, child))
     drafts.sort(key=lambda draft: (draft[0], draft[1]))
-    made: list[tuple[Prepared, Prepared | None, float]] = []
+    mapping = FieldMapping(FIELDS, term_only=TERM_ONLY)
+    made: list[tuple[Prepared, Prepared | None, int]] = []
     learned: dict[str, Field | None] = {}
     for at, index, child in drafts:
         base, call = seed.conversation(child, agents[index % len(agents)], account.account_id)
         if index >= account.in_progress:
-            made.append((Prepared.of(seed.document(base, call, at), backend.mapping, learned), None, 0.0))
+            made.append((Prepared.of(seed.document(base, call, at), mapping, learned), None, 0))
             continue
-        ran = child.uniform(0.2, 0.8) * call.elapsed / 1000  # seconds of the call before the clock's start
-        began = start - ran
-        done = next(i for i, offset in enumerate(call.offsets) if offset / 1000 > ran)
-        partial = Prepared.of(seed.document(base, call, began, steps=max(done, 1)), backend.mapping, learned)
+        ran = round(child.uniform(0.2, 0.8) * call.elapsed)  # ms of the call before the clock's start
+        began = start_ms - ran
+        done = next(i for i, offset in enumerate(call.offsets) if offset > ran)
+        partial = Prepared.of(seed.document(base, call, began, steps=max(done, 1)), mapping, learned)
         finished = seed.document(base, call, began)
-        ends = began + finished["channel_data"]["duration"] / 1000
-        made.append((partial, Prepared.of(finished, backend.mapping, learned), ends))
+        ends = began + int(finished["channel_data"]["duration"])
+        made.append((partial, Prepared.of(finished, mapping, learned), ends))
     if learned:  # the generator writes only mapped fields; a new one would be a bug in it
         raise AssertionError(f"seeded documents hold unmapped fields: {sorted(learned)}")
     return made

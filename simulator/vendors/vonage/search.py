@@ -14,11 +14,12 @@ import orjson
 from simulator.core.esdates import DateError, parse_date
 from simulator.core.esindex import SortKey, sort_field
 from simulator.core.esknown import Catalog
-from simulator.core.esnodes import Node
+from simulator.core.esnodes import BoolNode, Node, RangeNode
 from simulator.core.esquery import Findings, QueryError, parse_filter
 from simulator.core.jsonlimits import TooDeep, excerpt, loads_bounded
+from simulator.vendors.vonage.errors import InvalidParameter
+from simulator.vendors.vonage.layers import START_FIELD
 from simulator.vendors.vonage.mapping import SORT_LEADS
-from simulator.vendors.vonage.models import START_FIELD, InvalidParameter, within
 
 MAX_RANGE_MS = 60 * 86_400_000
 MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window: from + size
@@ -136,3 +137,9 @@ def _sort(text: str, catalog: Catalog, warnings: list[str]) -> tuple[SortKey, ..
         if not catalog.knows(name):
             warnings.append(catalog.describe_unknown(name, "sort_by"))
     return tuple(keys)
+
+
+def within(start_ms: int, end_ms: int, query: Node | None) -> Node:
+    """Sessions that started between two instants (inclusive) and match the filter."""
+    started = RangeNode(START_FIELD, start_ms, True, end_ms, True, numeric=True)
+    return BoolNode([started] if query is None else [started, query], [], [], 0)

@@ -22,8 +22,8 @@ from typing import Any
 
 import orjson
 
-from simulator.core.clock import to_datetime
 from simulator.core.rand import SeededSource
+from simulator.vendors.vonage.layers import render_instant
 from simulator.vendors.vonage.scenarios import ASIDES, CHANNELS, LANGUAGES, SCENARIOS, UNCLEAR, VOICES, Scenario
 
 SPEAK_URL = {"voice": "http://telephony-connector.ai.vonage.com/api/actions/speak",
@@ -202,7 +202,7 @@ def _webhook(call: _Call) -> None:
               response=(200, "success" if code < 300 else "failure"))
 
 
-def document(base: dict[str, Any], call: _Call, start: float, steps: int | None = None) -> dict[str, Any]:
+def document(base: dict[str, Any], call: _Call, start_ms: int, steps: int | None = None) -> dict[str, Any]:
     """The Insights document of a call: all of it, or (``steps``) as it stands while in progress."""
     agent, ended = call.agent, steps is None
     path = call.steps if steps is None else call.steps[:steps]
@@ -239,7 +239,7 @@ def document(base: dict[str, Any], call: _Call, start: float, steps: int | None 
         "agent_information": {"version_id": agent.version_id, "id": agent.id, "name": agent.name,
                               "voice": agent.voice, "language": agent.language},
         "source": base["source"], "destination": base["destination"], "channel": base["channel"],
-        "session_start_time": to_datetime(start).replace(tzinfo=None).isoformat(timespec="microseconds"),
+        "session_start_time": render_instant(start_ms),
         "request_ids": list(dict.fromkeys(step["request_id"] for step in path)),
         "channel_data": channel_data,
         "flow_data": {"collected_tags": collected_tags, "collected_parameters": collected,

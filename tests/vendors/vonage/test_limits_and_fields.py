@@ -13,7 +13,7 @@ import pytest
 
 from simulator.app import create_app
 from simulator.testing.server import ThreadedServer
-from simulator.vendors.vonage.models import InvalidParameter
+from simulator.vendors.vonage.errors import InvalidParameter
 from simulator.vendors.vonage.search import sort_parts
 from tests.support import Sim, make_settings
 from tests.vendors.vonage.helpers import EXAMPLE, US, client, conversation, empty, hit_ids, search, store

@@ -104,17 +104,16 @@ def test_same_seed_and_clock_start_give_byte_identical_answers() -> None:
     assert all(len(body) > 100_000 for body in first)
 
 
-def test_prepared_conversations_are_kept_only_when_other_namespaces_can_share_them() -> None:
+def test_namespaces_share_the_seeded_baseline_whatever_their_clock_start() -> None:
+    from simulator.settings import Settings
     from simulator.vendors.vonage import population
 
-    population._made.clear()
-    from simulator.settings import Settings
-
-    running_clock = create_app(Settings()).state.registry  # no --clock-start
-    running_clock.get("own-start").state("vonage")
-    assert not population._made, "a clock started at its creation: no other namespace has that start"
-    chosen = create_app(make_settings()).state.registry
-    first = chosen.get("first").state("vonage")
-    assert population._made
-    second = chosen.get("second").state("vonage")
-    assert first.accounts.keys() == second.accounts.keys()
+    population._kept.clear()
+    registry = create_app(Settings()).state.registry  # no --clock-start: each namespace starts at its creation
+    first = registry.get("first").state("vonage")
+    kept = dict(population._kept)
+    assert kept, "the first namespace keeps its accounts' baselines for the next ones"
+    second = registry.get("second").state("vonage")
+    assert population._kept == kept
+    for account_id, sessions in second.sessions.items():
+        assert sessions.index.base is first.sessions[account_id].index.base
