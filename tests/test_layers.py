@@ -50,6 +50,25 @@ def test_models_know_nothing_of_http(vendor: str) -> None:
     assert not [n for n in _imports(models) if n.startswith(("starlette", "uvicorn", "httpx"))]
 
 
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_seeding_stays_out_of_the_rules(vendor: str) -> None:
+    """The namespace calls the vendor's seeder through its plugin (or a codec, to rebuild a baseline); the rules never do."""
+    folder = PACKAGE / "vendors" / vendor
+    seeders = tuple(f"simulator.vendors.{vendor}.{name}" for name in ("seed", "population"))
+    for name in ("models.py", "handlers.py", "handmade.py"):
+        path = folder / name
+        if path.exists():
+            reached = [imported for imported in _imports(path) if imported.startswith(seeders)]
+            assert not reached, f"{path.name} imports {reached}"
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_handlers_get_their_backend_typed(vendor: str) -> None:
+    """Handlers take ``Call[Backend]``; re-declaring ``backend: X = call.backend`` means the Call is untyped."""
+    handlers = (PACKAGE / "vendors" / vendor / "handlers.py").read_text(encoding="utf-8")
+    assert not re.findall(r"^\s*backend: \w+ = call\.backend", handlers, re.MULTILINE)
+
+
 def test_admin_does_not_import_vendors() -> None:
     for path in _modules(PACKAGE / "admin"):
         assert not [n for n in _imports(path) if n.startswith("simulator.vendors")], path
