@@ -111,9 +111,9 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
     return pipeline
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Starlette:
     settings = settings or Settings()
-    pipeline = build_pipeline(settings)
+    pipeline = build_pipeline(settings, vendors)
     registry = pipeline.registry
 
     @contextlib.asynccontextmanager

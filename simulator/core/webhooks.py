@@ -187,6 +187,27 @@ class WebhookSender:
             delivery = replace(delivery, due=now + effect.delay)
         self._schedule(delivery)
 
+    def deliveries(self) -> tuple[int, list[Delivery]]:
+        """The next delivery id and every delivery waiting to be sent (scheduled or ready), in sending
+        order, as data a saved namespace keeps. Deliveries being sent and held back by a reorder rule
+        are not included."""
+        waiting = [delivery for _, _, delivery in sorted(self._scheduled)] + list(self._ready)
+        return self._peek_id(), waiting
+
+    def _peek_id(self) -> int:
+        upcoming = next(self._ids)
+        self._ids = itertools.count(upcoming)
+        return upcoming
+
+    def restore(self, next_id: int, deliveries: list[Delivery]) -> None:
+        """Wait for exactly ``deliveries`` (from :meth:`deliveries`), each at its due instant."""
+        self._scheduled.clear()
+        self._ready.clear()
+        self._holds.clear()
+        self._ids = itertools.count(next_id)
+        for delivery in deliveries:
+            self._schedule(delivery)
+
     def _schedule(self, delivery: Delivery) -> None:
         heapq.heappush(self._scheduled, (delivery.due, next(self._order), delivery))
 
