@@ -24,6 +24,7 @@ from simulator.core import heap
 from simulator.core.dispatch import Area, Binding
 from simulator.core.effects import EffectTable
 from simulator.core.faultrules import RuleSpec
+from simulator.core.fixturerecords import with_records
 from simulator.core.guard import AdminGuard
 from simulator.core.limits import RequestLimits
 from simulator.core.pipeline import Pipeline, Router
@@ -57,7 +58,7 @@ def declared_webhooks(vendors: tuple[VendorPlugin, ...]) -> dict[str, tuple[str,
 
 
 def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Pipeline:
-    fixtures = load_fixtures(settings.fixtures)
+    fixtures = fixtures_file.load(settings.fixtures, vendors)
     config = StoreConfig(
         seed=settings.seed, fixtures=fixtures,
         options={"pagy_overflow": settings.pagy_overflow},
@@ -71,7 +72,9 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
         codecs={plugin.name: plugin.records for plugin in vendors if plugin.records is not None},
     )
     signer = Signer(hashlib.sha256(f"simulator-signing:{settings.seed}".encode()).digest())
-    registry = Registry(config, {plugin.name: plugin.backend for plugin in vendors}, signer)
+    # fixtures' hand-made records (checked as the file loaded) merge over what each vendor seeds
+    registry = Registry(config, {plugin.name: with_records(plugin.backend, plugin.records) for plugin in vendors},
+                        signer)
     registry.rate_profiles = {plugin.name: plugin.rate_limits for plugin in vendors}
     registry.webhooks = declared_webhooks(vendors)
     admin_errors = AdminErrors()
