@@ -3,7 +3,8 @@ a namespace (``POST /_sim/namespaces/{name}/copy``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import orjson
@@ -46,32 +47,36 @@ def _split(pointer: str) -> list[str]:
     return [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
 
 
-def load_document(registry: Registry, namespace: Namespace, document: Any) -> None:
-    """Replace ``namespace`` by ``document``, or raise a 400 naming the problem with it untouched."""
+def _refusal(error: StateError) -> BadRequest:
+    # StateError messages start with the JSON pointer of the offending part when they know it
+    pointer, _, detail = str(error).partition(": ")
+    if pointer.startswith("/") and detail:
+        return _invalid(_split(pointer), SCHEMA_URL, detail)
+    return _invalid([], SCHEMA_URL, str(error))
+
+
+def _prepared(registry: Registry, namespace: Namespace, document: Any) -> Callable[[], None]:
+    """What swaps ``document`` into ``namespace``, or a 400 naming the problem (the namespace untouched)."""
     problem = document_schema(registry).problem(document)
     if problem is not None:
         raise _invalid(problem.path, f"{SCHEMA_URL}{problem.rule}", problem.message)
     try:
-        statedoc.load(namespace, document, catalog(registry))
+        return statedoc.prepare(namespace, document, catalog(registry))
     except StateError as error:
-        # StateError messages start with the JSON pointer of the offending part when they know it
-        pointer, _, detail = str(error).partition(": ")
-        if pointer.startswith("/") and detail:
-            raise _invalid(_split(pointer), SCHEMA_URL, detail) from None
-        raise _invalid([], SCHEMA_URL, str(error)) from None
+        raise _refusal(error) from None
 
 
-def get_state(call: Call[Any]) -> Reply:
-    return Reply(statedoc.dump(call.namespace))
-
-
-def put_state(call: Call[Any]) -> Reply:
+async def get_state(call: Call[Any]) -> Reply:
     namespace = call.namespace
-    load_document(call.registry, namespace, call.body)
-    return _loaded(namespace)
+    # Off the event loop, while this namespace's requests wait: a large namespace takes a while.
+    raw = await namespace.exclusive(lambda: orjson.dumps(statedoc.dump(namespace)))
+    return Reply(orjson.Fragment(raw))
 
 
-def _loaded(namespace: Namespace) -> Reply:
+async def put_state(call: Call[Any]) -> Reply:
+    namespace = call.namespace
+    install = await namespace.exclusive(partial(_prepared, call.registry, namespace, call.body))
+    install()
     return Reply({"namespace": namespace.name, "loaded": True, "vendors": namespace.seeded_vendors(),
                   "effects": len(namespace.queue)})
 
@@ -86,17 +91,20 @@ async def copy_namespace(call: Call[Any]) -> Reply:
     target_name = call.body["to"]
     if registry.find(target_name) is not None:
         raise Conflict(f"body.to: namespace {target_name!r} already exists; delete it first", "namespace_exists")
-    await source.ready(None)  # not while it seeds: the copy holds whole vendors or none
     # Through bytes, as a saved file would go: the copy shares no object with its source.
-    document = orjson.loads(orjson.dumps(statedoc.dump(source)))
-    if registry.find(target_name) is not None:  # created while the source was busy
+    raw = await source.exclusive(lambda: orjson.dumps(statedoc.dump(source)))
+    if registry.find(target_name) is not None:  # created while the source was being read
         raise Conflict(f"body.to: namespace {target_name!r} already exists; delete it first", "namespace_exists")
     target = registry.get(target_name)  # a bad name is refused here (400), before anything is made
     try:
-        statedoc.load(target, document, catalog(registry))
+        install = await target.exclusive(lambda: statedoc.prepare(target, orjson.loads(raw), catalog(registry)))
+    except StateError as error:  # the source's own document: only a vendor bug gets here
+        registry.delete(target_name)
+        raise _refusal(error) from None
     except BaseException:
         registry.delete(target_name)
         raise
+    install()
     return Reply({"namespace": target.name, "from": source.name, "vendors": target.seeded_vendors()},
                  status=201)
 

@@ -12,18 +12,20 @@ expects a document that passed it and raises :class:`StateError` for what the sc
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from simulator.core import planstate
 from simulator.core.clock import Clock
 from simulator.core.effects import Effect, EffectError
 from simulator.core.planstate import Catalog
+from simulator.core.rand import SeededSource
 from simulator.core.records import StateError
 from simulator.core.store import Namespace
 
 FORMAT = 1
-__all__ = ["FORMAT", "Catalog", "dump", "load"]
+__all__ = ["FORMAT", "Catalog", "dump", "load", "prepare"]
 
 
 def dump(namespace: Namespace) -> dict[str, Any]:
@@ -63,33 +65,43 @@ def load(namespace: Namespace, document: Mapping[str, Any], catalog: Catalog | N
     ``catalog`` checks fault rules and finds vendors' tenants for rate limits; without it a document
     holding either is refused. Raises :class:`StateError` naming the problem; the namespace is then untouched.
     """
+    prepare(namespace, document, catalog)()
+
+
+def prepare(namespace: Namespace, document: Mapping[str, Any], catalog: Catalog | None = None) -> Callable[[], None]:
+    """Build everything ``document`` describes without touching ``namespace``; the function returned swaps
+    it in. The building may run on another thread (a large document takes a while); the swap runs where
+    the namespace is served. Raises :class:`StateError` naming the problem."""
     codecs = namespace.config.codecs
     clock_doc = document["clock"]
     clock = Clock(float(clock_doc["start"]), bool(clock_doc["frozen"]))
     clock.set(float(clock_doc["now"]))
+    seed, empty = int(document["seed"]), bool(document["empty"])
     faults = planstate.load_faults(document.get("faults"), catalog)
     rate_limits = planstate.load_rate_limits(document.get("rate_limits") or [], catalog)
     fuzz = planstate.load_fuzz(document.get("fuzz"))
     webhooks = planstate.load_webhooks(document.get("webhooks") or {"next_id": 1, "deliveries": []})
-    previous = (namespace.clock, namespace.seed, namespace.empty, namespace.token_clock)
-    namespace.clock, namespace.seed, namespace.empty = clock, int(document["seed"]), bool(document["empty"])
-    try:
-        states = {}
-        for vendor, tables in document["vendors"].items():
-            if vendor not in codecs:
-                raise StateError(f"/vendors/{vendor}: no such vendor (or it keeps no records)")
-            states[vendor] = codecs[vendor].load(namespace.context(vendor), tables)
-        effects = tuple(Effect(item["vendor"], item["name"], item["args"], float(item["due"]), item["label"])
-                        for item in document["effects"])
-        for index, effect in enumerate(effects):
-            try:
-                namespace.config.effects.check(effect)
-            except EffectError as error:
-                raise StateError(f"/effects/{index}: {error}") from None
-    except BaseException:
-        namespace.clock, namespace.seed, namespace.empty, namespace.token_clock = previous
-        raise
-    namespace.token_clock = str(clock_doc["token_clock"])
-    namespace.faults, namespace.rate_limits, namespace.fuzz = faults, rate_limits, fuzz
-    namespace.install(states, effects)
-    namespace.webhooks.restore(*webhooks)
+    states = {}
+    for vendor, tables in document["vendors"].items():
+        if vendor not in codecs:
+            raise StateError(f"/vendors/{vendor}: no such vendor (or it keeps no records)")
+        # the context the namespace will give this vendor once the document is in
+        ctx = dataclasses.replace(namespace.context(vendor), clock=clock, source=SeededSource(seed, vendor),
+                                  empty=empty)
+        states[vendor] = codecs[vendor].load(ctx, tables)
+    effects = tuple(Effect(item["vendor"], item["name"], item["args"], float(item["due"]), item["label"])
+                    for item in document["effects"])
+    for index, effect in enumerate(effects):
+        try:
+            namespace.config.effects.check(effect)
+        except EffectError as error:
+            raise StateError(f"/effects/{index}: {error}") from None
+
+    def install() -> None:
+        namespace.clock, namespace.seed, namespace.empty = clock, seed, empty
+        namespace.token_clock = str(clock_doc["token_clock"])
+        namespace.faults, namespace.rate_limits, namespace.fuzz = faults, rate_limits, fuzz
+        namespace.install(states, effects)
+        namespace.webhooks.restore(*webhooks)
+
+    return install
