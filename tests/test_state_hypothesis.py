@@ -120,7 +120,7 @@ def _reads(vendor: str) -> list[Step]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[ThreadedServer]:
-    # A seeded Vonage account makes a document of ~15 MB, over the default body limit (10 MB)
+    # Documents holding many records may exceed the default body limit (10 MiB)
     with ThreadedServer(create_app(make_settings(max_body_bytes=64 * 1024 * 1024), WITH_NOTES)) as running:
         yield running
 
@@ -144,7 +144,7 @@ def _transcript(client: httpx.Client, reads: list[Step]) -> list[Any]:
         if advance:
             client.post("/_sim/clock/advance", json={"seconds": advance}).raise_for_status()
         seen += [(answer.status_code, answer.content) for answer in (step.send(client) for step in reads)]
-    seen.append(_without_webhooks(client))  # once: a seeded Vonage account's document is ~15 MB
+    seen.append(_without_webhooks(client))
     return seen
 
 
@@ -164,8 +164,7 @@ def _round_trip(server: ThreadedServer, vendor: str, steps: list[Step]) -> None:
         client.delete(f"/_sim/namespaces/{_name(client)}").raise_for_status()
 
 
-# Bounded so that the whole file runs in well under a minute: a Vonage example seeds an account and
-# moves a ~15 MB document four times.
+# Bounded so that the whole file runs in well under a minute: a Vonage example seeds two accounts.
 EXAMPLES = {"notes": 25, "prevail": 10, "koreai": 10, "realtimekit": 10, "vonage": 3}
 
 
