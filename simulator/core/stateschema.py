@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from simulator.core.faults import MAX_RULES
+from simulator.core.mutation import KINDS
 from simulator.core.ratelimit import MAX_BUCKETS, MAX_CAPACITY, MAX_REFILL, PER
 from simulator.core.records import RecordCodec
 from simulator.core.statedoc import FORMAT
@@ -69,7 +70,7 @@ _RATE_LIMITS = {"type": "array", "maxItems": 100, "items": _object({
 _FUZZ = {**_object({
     "seed": {"type": "integer", "minimum": 0},
     "rate": {"type": "number", "minimum": 0, "maximum": 1},
-    "mutations": {"type": "array", "maxItems": 100, "items": _TEXT},
+    "mutations": {"type": "array", "maxItems": len(KINDS), "uniqueItems": True, "items": {"enum": list(KINDS)}},
     "vendors": _NAMES, "operations": _NAMES,
     "replay": {"type": ["string", "null"], "maxLength": TEXT},
     "mutated": _COUNT,

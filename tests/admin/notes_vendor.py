@@ -6,6 +6,7 @@ tests cover vendor records, timed effects and webhook deliveries end to end.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from simulator.core.records import StateError, Tables
 from simulator.core.store import VendorContext
 
 SPEC = str(Path(__file__).with_name("notes_spec.yaml"))
+SLOW_DUMP = "slow-dump"
 
 
 class NotesBackend:
@@ -45,6 +47,8 @@ class NotesCodec:
         "notes": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 200}}}}
 
     def dump(self, backend: NotesBackend) -> Tables:
+        if SLOW_DUMP in backend.notes:  # stands for a namespace large enough to take a while
+            time.sleep(1.0)
         return {"notes": dict(sorted(backend.notes.items()))}
 
     def load(self, ctx: VendorContext, tables: Mapping[str, Mapping[str, Any]]) -> NotesBackend:

@@ -7,6 +7,7 @@ records; faults, rate limits and fuzzing use the real vendors' operations.
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 
 from simulator.app import create_app
 from simulator.testing.server import ThreadedServer
-from tests.admin.notes_vendor import WITH_NOTES
+from tests.admin.notes_vendor import SLOW_DUMP, WITH_NOTES
 from tests.support import WebhookReceiver, make_settings
 
 _names = itertools.count(1)
@@ -191,6 +192,8 @@ def _broken(document: dict[str, Any], how: str) -> dict[str, Any]:
     elif how == "random state":
         rule = document["faults"]["rules"][0]
         broken["faults"] = {**document["faults"], "rules": [{**rule, "chance": {**rule["chance"], "internal": [1]}}]}
+    elif how == "fuzz mutation":
+        broken["fuzz"] = {**document["fuzz"], "mutations": ["explode"]}
     elif how == "format":
         broken["format"] = 99
     elif how == "missing":
@@ -206,6 +209,7 @@ REFUSALS = {
     "unknown effect": "body.effects.0",
     "fault rule": "body.faults.rules.0.rule",
     "random state": "body.faults.rules.0.chance.internal",
+    "fuzz mutation": "body.fuzz.mutations.0",
     "format": "body.format",
     "missing": "body.effects",
 }
@@ -250,6 +254,27 @@ def test_a_hostile_document_is_refused_quickly(ns: httpx.Client) -> None:
     started = time.monotonic()
     answer = ns.put("/_sim/state", json=document)
     assert answer.status_code == 400 and time.monotonic() - started < 2
+
+
+def test_a_slow_dump_stalls_its_own_namespace_only(server: ThreadedServer, ns: httpx.Client,
+                                                   other: httpx.Client) -> None:
+    _ok(ns.put(f"/notes/v1/notes/{SLOW_DUMP}", json={"text": "takes a second to save"}))
+    _ok(other.get("/notes/v1/notes"))  # seeded already: seeding shares the thread dumps run on
+    done: dict[str, float] = {}
+
+    def dump() -> None:
+        _state(ns)
+        done["dump"] = time.monotonic()
+
+    worker = threading.Thread(target=dump)
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.2)
+    _ok(other.get("/notes/v1/notes"))
+    assert "dump" not in done and time.monotonic() - started < 0.9  # another namespace is served meanwhile
+    _ok(ns.get("/notes/v1/notes"))
+    assert "dump" in done  # its own requests waited for the dump
+    worker.join()
 
 
 # --- copy -----------------------------------------------------------------------------------------
