@@ -155,8 +155,10 @@ def load_fuzz(data: Mapping[str, Any] | None) -> FuzzPlan | None:
 # --- webhook deliveries ---------------------------------------------------------------------------
 
 def dump_webhooks(sender: WebhookSender) -> dict[str, Any]:
-    next_id, waiting = sender.deliveries()
-    return {"next_id": next_id, "deliveries": [_delivery_data(delivery) for delivery in waiting]}
+    next_id, waiting, held = sender.deliveries()
+    return {"next_id": next_id, "deliveries": [_delivery_data(delivery) for delivery in waiting],
+            # held back by a reorder rule: out after delivery `after` is sent (None: the next one), or at `until`
+            "held": [{**_delivery_data(delivery), "until": until, "after": after} for until, after, delivery in held]}
 
 
 def _delivery_data(delivery: Delivery) -> dict[str, Any]:
@@ -181,21 +183,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def load_webhooks(data: Mapping[str, Any]) -> tuple[int, list[Delivery]]:
-    deliveries = []
-    for index, item in enumerate(data["deliveries"]):
-        where = f"/webhooks/deliveries/{index}"
-        signed = item.get("signed")
-        payload = SignedClaims(signed["claims"], signed["key"]) if signed is not None else item.get("payload")
-        fault = None
-        if item.get("fault") is not None:
-            document = item["fault"]["effect"]
-            try:
-                fault = AppliedFault(item["fault"]["rule"], parse_webhook_effect(document), document)
-            except (WebhookRuleError, ValueError) as error:
-                raise StateError(f"{where}/fault/effect: {error}") from None
-        deliveries.append(Delivery(int(item["id"]), item["url"], payload, item["vendor"], item["event"],
-                                   attempt=int(item["attempt"]), due=float(item["due"]), fault=fault,
-                                   copy=int(item["copy"])))
-    return int(data["next_id"]), deliveries
+def load_webhooks(data: Mapping[str, Any]) -> tuple[int, list[Delivery], list[tuple[float, int | None, Delivery]]]:
+    deliveries = [_delivery(item, f"/webhooks/deliveries/{index}") for index, item in enumerate(data["deliveries"])]
+    held = [(float(item["until"]), item["after"], _delivery(item, f"/webhooks/held/{index}"))
+            for index, item in enumerate(data.get("held", []))]
+    return int(data["next_id"]), deliveries, held
 
+
+def _delivery(item: Mapping[str, Any], where: str) -> Delivery:
+    signed = item.get("signed")
+    payload = SignedClaims(signed["claims"], signed["key"]) if signed is not None else item.get("payload")
+    fault = None
+    if item.get("fault") is not None:
+        document = item["fault"]["effect"]
+        try:
+            fault = AppliedFault(item["fault"]["rule"], parse_webhook_effect(document), document)
+        except (WebhookRuleError, ValueError) as error:
+            raise StateError(f"{where}/fault/effect: {error}") from None
+    return Delivery(int(item["id"]), item["url"], payload, item["vendor"], item["event"],
+                    attempt=int(item["attempt"]), due=float(item["due"]), fault=fault, copy=int(item["copy"]))

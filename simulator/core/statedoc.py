@@ -80,7 +80,7 @@ def prepare(namespace: Namespace, document: Mapping[str, Any], catalog: Catalog 
     faults = planstate.load_faults(document.get("faults"), catalog)
     rate_limits = planstate.load_rate_limits(document.get("rate_limits") or [], catalog)
     fuzz = planstate.load_fuzz(document.get("fuzz"))
-    webhooks = planstate.load_webhooks(document.get("webhooks") or {"next_id": 1, "deliveries": []})
+    webhooks = planstate.load_webhooks(document.get("webhooks") or {"next_id": 1, "deliveries": [], "held": []})
     states = {}
     for vendor, tables in document["vendors"].items():
         if vendor not in codecs:

@@ -87,10 +87,15 @@ _DELIVERY = {**_object({
     "fault": _object({"rule": _NAME, "effect": {"type": "object"}}),
 }, optional=("payload", "signed", "fault")), "oneOf": [{"required": ["payload"]}, {"required": ["signed"]}]}
 
+_HELD = {**_DELIVERY, "properties": {**_DELIVERY["properties"], "until": _INSTANT,
+                                     "after": {"type": ["integer", "null"], "minimum": 1}},
+         "required": [*_DELIVERY["required"], "until", "after"]}
+
 _WEBHOOKS = _object({
     "next_id": {"type": "integer", "minimum": 1},
     "deliveries": {"type": "array", "maxItems": MAX_PENDING, "items": _DELIVERY},
-})
+    "held": {"type": "array", "maxItems": MAX_PENDING, "items": _HELD},
+}, optional=("held",))
 
 _EFFECT = _object({"vendor": _NAME, "name": _NAME, "args": {"type": "object"}, "due": _INSTANT, "label": _TEXT})
 

@@ -18,7 +18,7 @@ import pytest
 from simulator.app import create_app
 from simulator.testing.server import ThreadedServer
 from tests.admin.notes_vendor import SLOW_DUMP, WITH_NOTES
-from tests.support import WebhookReceiver, make_settings
+from tests.support import WebhookReceiver, make_settings, prevail_token
 
 _names = itertools.count(1)
 KOREAI_LIST = "/api/public/bot/st-1/v2/recordings"
@@ -92,7 +92,7 @@ def test_the_document_holds_records_effects_faults_rate_limits_and_fuzz(ns: http
     assert limit["vendor"] == "prevail" and limit["capacity"] == 3 and len(limit["buckets"]) == 1
     assert limit["buckets"][0][1] == 2  # one of three tokens taken
     assert document["fuzz"]["seed"] == 5 and document["fuzz"]["vendors"] == ["realtimekit"]
-    assert document["webhooks"] == {"next_id": 1, "deliveries": []}
+    assert document["webhooks"] == {"next_id": 1, "deliveries": [], "held": []}
 
 
 def test_untouched_vendors_are_left_out(ns: httpx.Client) -> None:
@@ -169,6 +169,33 @@ def test_a_webhook_retry_waiting_in_a_saved_namespace_is_delivered_by_the_loaded
             assert time.monotonic() < deadline, "the retry was not delivered"
             time.sleep(0.02)
         assert receiver.received == [b'{"id":"n1","text":"hello"}']
+
+
+def test_a_delivery_held_back_by_a_reorder_rule_is_held_by_the_loaded_namespace(
+        ns: httpx.Client, other: httpx.Client) -> None:
+    with WebhookReceiver() as receiver:
+        remote = {"title": "t", "case": "c", "start_date": "2025-01-28", "start_time": "01:30 AM", "time_zone": "UTC"}
+        prevail = {"Authorization": f"Bearer {prevail_token()}"}
+        created = _ok(ns.post("/api/v1/session_requests", headers=prevail, json={"session_request": {
+            "postback_url": receiver.url, "remote_session": remote}}), 201)["requests"][0]
+        _ok(ns.post("/_sim/faults", json={"match": {"vendor": "prevail", "webhook": "session_scheduled"},
+                                          "effect": {"webhook": "reorder", "within": 30}}), 201)
+        _ok(ns.post(f"/_sim/prevail/session_requests/{created['id']}/schedule"))
+        [held] = _state(ns)["webhooks"]["held"]
+        now = _state(ns)["clock"]["now"]
+        assert held["until"] == now + 30 and held["after"] is None and held["event"].startswith("session_scheduled")
+        _ok(other.put("/_sim/state", json=_state(ns)))
+        assert _state(other)["webhooks"] == _state(ns)["webhooks"]
+        _ok(ns.delete(f"/_sim/namespaces/{_name(ns)}"), 204)
+        _ok(other.post("/_sim/clock/advance", json={"seconds": 29}))
+        time.sleep(0.2)
+        assert receiver.received == []  # still held
+        _ok(other.post("/_sim/clock/advance", json={"seconds": 1}))
+        deadline = time.monotonic() + 5
+        while not receiver.received:
+            assert time.monotonic() < deadline, "the held delivery was not sent at its deadline"
+            time.sleep(0.02)
+        assert b"jwt_payload" in receiver.received[0]
 
 
 # --- PUT: refused documents -----------------------------------------------------------------------
@@ -273,8 +300,9 @@ def test_a_slow_dump_stalls_its_own_namespace_only(server: ThreadedServer, ns: h
     _ok(other.get("/notes/v1/notes"))
     assert "dump" not in done and time.monotonic() - started < 0.9  # another namespace is served meanwhile
     _ok(ns.get("/notes/v1/notes"))
-    assert "dump" in done  # its own requests waited for the dump
+    assert time.monotonic() - started >= 1.0  # its own requests waited for the dump (a 1 s sleep)
     worker.join()
+    assert "dump" in done
 
 
 # --- copy -----------------------------------------------------------------------------------------
