@@ -20,10 +20,11 @@ from simulator import faultplan
 from simulator import fixtures as fixtures_file
 from simulator.admin import handlers as admin_handlers
 from simulator.admin.errors import AdminErrors
-from simulator.core import heap
+from simulator.core import heap, statedoc
 from simulator.core.dispatch import Area, Binding
 from simulator.core.effects import EffectTable
 from simulator.core.faultrules import RuleSpec
+from simulator.core.fixturerecords import with_records
 from simulator.core.guard import AdminGuard
 from simulator.core.limits import RequestLimits
 from simulator.core.pipeline import Pipeline, Router
@@ -69,7 +70,7 @@ def open_store(settings: Settings, config: StoreConfig, vendors: tuple[VendorPlu
 
 
 def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Pipeline:
-    fixtures = load_fixtures(settings.fixtures)
+    fixtures = fixtures_file.load(settings.fixtures, vendors)
     config = StoreConfig(
         seed=settings.seed, fixtures=fixtures,
         options={"pagy_overflow": settings.pagy_overflow},
@@ -83,10 +84,14 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
         codecs={plugin.name: plugin.records for plugin in vendors if plugin.records is not None},
     )
     signer = Signer(hashlib.sha256(f"simulator-signing:{settings.seed}".encode()).digest())
-    registry = Registry(config, {plugin.name: plugin.backend for plugin in vendors}, signer)
+    # fixtures' hand-made records (checked as the file loaded) merge over what each vendor seeds
+    registry = Registry(config, {plugin.name: with_records(plugin.backend, plugin.records) for plugin in vendors},
+                        signer)
     registry.rate_profiles = {plugin.name: plugin.rate_limits for plugin in vendors}
     registry.webhooks = declared_webhooks(vendors)
     store = open_store(settings, config, vendors)
+    if store is not None:
+        store.catalog = statedoc.catalog_of(registry)
     registry.keeper = store
     admin_errors = AdminErrors()
     areas = [Area(ADMIN_PREFIX, admin_errors)]

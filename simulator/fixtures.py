@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from simulator.core.fixturerecords import RECORDS, CodecTables
 from simulator.core.fixturerules import FixtureProblem, Record, show
 from simulator.core.jsonlimits import MAX_DEPTH
 from simulator.core.plugin import VendorPlugin
@@ -32,8 +33,20 @@ class FixturesError(ValueError):
 
 
 def schema(vendors: Sequence[VendorPlugin]) -> Record:
-    """The whole file: one optional section per vendor, each checked by the rules the vendor declares."""
-    return Record({plugin.name: plugin.fixture_schema for plugin in vendors}, noun="vendor")
+    """The whole file: one optional section per vendor, each checked by the rules the vendor declares.
+
+    A vendor whose records are data (it has a record codec) also takes ``records:``, its tables as a
+    state document holds them, checked against the codec's schema.
+    """
+    return Record({plugin.name: _section(plugin) for plugin in vendors}, noun="vendor")
+
+
+def _section(plugin: VendorPlugin) -> Record:
+    declared = plugin.fixture_schema
+    if plugin.records is None:
+        return declared
+    return Record({**declared.fields, RECORDS: CodecTables(plugin.records)}, declared.required, declared.checks,
+                  declared.noun)
 
 
 def load(path: Path, vendors: Sequence[VendorPlugin]) -> dict[str, Any]:

@@ -187,3 +187,52 @@ def test_the_readme_shows_what_the_loader_says(tmp_path: Path, capsys: pytest.Ca
         assert main(["credentials", "--fixtures", str(path)]) == 2
         said.append(capsys.readouterr().err.strip().replace(str(path), "my.yaml"))
     assert said == shown
+
+
+# --- hand-made records (records: in a vendor's section, as a state document's tables) ---------------
+
+NOTES_RECORDS = """
+notes:
+  records:
+    notes:
+      seeded-0: replaced by hand
+      hand-made: hello
+"""
+
+
+def _with_notes(tmp_path: Path, section: str) -> Path:
+    path = tmp_path / "notes.yaml"
+    path.write_text((ROOT / "fixtures" / "default.yaml").read_text(encoding="utf-8") + section, encoding="utf-8")
+    return path
+
+
+def test_records_are_checked_against_the_vendors_codec_schema(tmp_path: Path) -> None:
+    from tests.admin.notes_vendor import WITH_NOTES
+
+    path = _with_notes(tmp_path, NOTES_RECORDS.replace("hello", "[1, 2]"))
+    with pytest.raises(FixturesError) as refused:
+        load(path, WITH_NOTES)
+    assert str(refused.value) == f'{path}: notes.records.notes.hand-made: [1,2] is not of type "string"'
+    path = _with_notes(tmp_path, NOTES_RECORDS.replace("    notes:\n", "    notez:\n"))
+    with pytest.raises(FixturesError, match=r"notes\.records: Additional properties are not allowed"):
+        load(path, WITH_NOTES)
+
+
+def test_a_vendor_without_a_codec_takes_no_records(tmp_path: Path) -> None:
+    import dataclasses
+
+    from tests.admin.notes_vendor import NOTES
+
+    with pytest.raises(FixturesError, match=r"notes\.records: unknown key"):
+        load(_with_notes(tmp_path, NOTES_RECORDS), (*VENDORS, dataclasses.replace(NOTES, records=None)))
+
+
+def test_records_merge_over_the_seeded_ones_on_first_touch(tmp_path: Path) -> None:
+    from tests.admin.notes_vendor import WITH_NOTES
+
+    settings = make_settings(fixtures=_with_notes(tmp_path, NOTES_RECORDS))
+    with ThreadedServer(create_app(settings, WITH_NOTES)) as server:
+        notes = httpx.get(f"{server.url}/_ns/a/notes/v1/notes").json()
+        assert notes["seeded-0"] == "replaced by hand" and notes["hand-made"] == "hello" and "seeded-1" in notes
+        httpx.post(f"{server.url}/_ns/a/_sim/reset", json={"empty": True}).raise_for_status()
+        assert httpx.get(f"{server.url}/_ns/a/notes/v1/notes").json() == {}

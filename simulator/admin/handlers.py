@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simulator import __version__
-from simulator.admin import faults, fuzz, rate_limits
+from simulator.admin import faults, fuzz, rate_limits, state
 from simulator.core.auth import TOKEN_CLOCKS
 from simulator.core.clock import isoformat, parse_instant, to_datetime
 from simulator.core.dispatch import Call, Reply
@@ -182,4 +182,5 @@ HANDLERS = {
     **rate_limits.HANDLERS,
     **faults.HANDLERS,
     **fuzz.HANDLERS,
+    **state.HANDLERS,
 }

@@ -97,6 +97,20 @@ class FaultPlan:
         self._rules.append(rule)
         return rule
 
+    @property
+    def seed(self) -> int:
+        return self._seed
+
+    @property
+    def next_id(self) -> int:
+        """The number the next rule's id gets (ids are never reused, so a saved plan keeps it)."""
+        return self._next_id
+
+    def restore(self, rules: Iterable[Rule], next_id: int) -> None:
+        """Hold exactly ``rules`` (with their counters and random streams), as a saved plan had them."""
+        self._rules = list(rules)
+        self._next_id = next_id
+
     def remove(self, rule_id: str) -> bool:
         for index, rule in enumerate(self._rules):
             if rule.id == rule_id:

@@ -103,6 +103,8 @@ class StateStore:
         self._codecs = codecs
         self._written: dict[str, _Written] = {}  # namespaces whose rows this process knows
         self._under_way: list[_Save] = []  # saves dumping records on the worker thread
+        # checks stored fault rules and finds rate-limit tenants when a namespace loads (set by the app)
+        self.catalog: statedoc.Catalog | None = None
 
     @classmethod
     def open(cls, directory: Path, codecs: Mapping[str, RecordCodec], vendors: Iterable[str] = ()) -> StateStore:
@@ -184,7 +186,7 @@ class StateStore:
         clock = document["clock"]
         if saved_at is not None and not clock["frozen"]:
             document["clock"] = {**clock, "now": float(clock["now"]) + max(0.0, wall_time() - float(saved_at))}
-        statedoc.load(namespace, document)
+        statedoc.load(namespace, document, self.catalog)
         self._written[name] = written
 
     # -- writing ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from simulator.core import heap
 from simulator.core.auth import TokenTime
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 NAMESPACE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # whole name: matched with fullmatch
 DEFAULT_NAMESPACE = "default"
 CATCH_UP_SLICE = 64  # due effects fired between two yields to the event loop
+T = TypeVar("T")
 _SEEDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulator-seed")
 
 
@@ -181,14 +182,18 @@ class Namespace:
             work.add_done_callback(self._idle)
             await asyncio.shield(work)  # a client that gives up does not stop the seeding others wait for
 
-    async def exclusive(self, work: Callable[[], Any], executor: ThreadPoolExecutor) -> None:
-        """Run ``work`` on ``executor`` while this namespace's requests wait, as they do for seeding
-        (--state-dir dumps a big namespace's records so). The caller checks that none is under way."""
-        assert self._busy is None
-        running = asyncio.get_running_loop().run_in_executor(executor, work)
-        self._busy = running
-        running.add_done_callback(self._idle)
-        await asyncio.shield(running)
+    async def exclusive(self, work: Callable[[], T], executor: ThreadPoolExecutor = _SEEDER) -> T:
+        """Run ``work`` off the event loop (on the seeding thread unless told), while this namespace's
+        requests wait, as they do for seeding.
+
+        Dumping or loading a large namespace must not stall every other namespace, nor let this one's
+        requests see it half done (PUT/GET /_sim/state, copies, --state-dir saves).
+        """
+        await self.ready(None)
+        future = asyncio.get_running_loop().run_in_executor(executor, work)
+        self._busy = future
+        future.add_done_callback(self._idle)
+        return await asyncio.shield(future)
 
     def _idle(self, _work: asyncio.Future[Any]) -> None:
         self._busy = None

@@ -125,6 +125,24 @@ class Holds(Generic[T]):
         return [(deadline, delivery) for deadline, _order, delivery_id, delivery in sorted(self._deadlines)
                 if delivery_id in self._held]
 
+    def held(self) -> list[tuple[float, int | None, T]]:
+        """(deadline, the id it goes out after or None while it waits for the next one, delivery) of every
+        held delivery, in the order they were held: what a saved namespace keeps."""
+        leader_of = {delivery_id: leader for leader, entries in self._behind.items() for delivery_id, _ in entries}
+        return [(deadline, leader_of.get(delivery_id), delivery)
+                for deadline, _order, delivery_id, delivery in sorted(self._deadlines, key=lambda entry: entry[1])
+                if delivery_id in self._held]
+
+    def restore(self, held: list[tuple[Any, int, float, int | None, T]]) -> None:
+        """Hold exactly these (webhook, id, deadline, leader id or None, delivery), in this order."""
+        self.clear()
+        for webhook, delivery_id, deadline, leader, delivery in held:
+            self.hold(webhook, delivery_id, delivery, deadline)
+            if leader is not None:
+                self._behind.setdefault(leader, []).append(self._waiting[webhook].pop())
+                if not self._waiting[webhook]:
+                    del self._waiting[webhook]
+
     def _take(self, found: list[tuple[int, T]]) -> list[T]:
         taken = []
         for delivery_id, delivery in found:

@@ -29,7 +29,7 @@ import heapq
 import itertools
 import weakref
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -186,6 +186,30 @@ class WebhookSender:
         if effect is not None and effect.kind == "delay":
             delivery = replace(delivery, due=now + effect.delay)
         self._schedule(delivery)
+
+    def deliveries(self) -> tuple[int, list[Delivery], list[tuple[float, int | None, Delivery]]]:
+        """As data a saved namespace keeps: the next delivery id, every delivery waiting to be sent
+        (scheduled or ready) in sending order, and those a reorder rule holds back (deadline, the id
+        each goes out after or None while it waits for the next one, delivery). Deliveries being
+        sent at this instant are not included."""
+        waiting = [delivery for _, _, delivery in sorted(self._scheduled)] + list(self._ready)
+        return self._peek_id(), waiting, self._holds.held()
+
+    def _peek_id(self) -> int:
+        upcoming = next(self._ids)
+        self._ids = itertools.count(upcoming)
+        return upcoming
+
+    def restore(self, next_id: int, deliveries: list[Delivery],
+                held: Sequence[tuple[float, int | None, Delivery]] = ()) -> None:
+        """Wait for exactly ``deliveries`` and ``held`` (from :meth:`deliveries`), each at its due instant."""
+        self._scheduled.clear()
+        self._ready.clear()
+        self._ids = itertools.count(next_id)
+        for delivery in deliveries:
+            self._schedule(delivery)
+        self._holds.restore([(delivery.webhook, delivery.id, deadline, leader, delivery)
+                             for deadline, leader, delivery in held])
 
     def _schedule(self, delivery: Delivery) -> None:
         heapq.heappush(self._scheduled, (delivery.due, next(self._order), delivery))

@@ -6,7 +6,9 @@ Everything goes over HTTP, so the same handle drives an in-process server or one
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -240,6 +242,31 @@ class SimulatorHandle:
     def reset(self, empty: bool = False) -> None:
         """Back to the seeded baseline, or (``empty``) to tenants and credentials only."""
         self.http.post("/_sim/reset", json={"empty": empty}).raise_for_status()
+
+    def state(self) -> dict[str, Any]:
+        """This namespace as one JSON document (``GET /_sim/state``)."""
+        response = self.http.get("/_sim/state")
+        response.raise_for_status()
+        return dict(response.json())
+
+    def save_state(self, path: str | os.PathLike[str]) -> Path:
+        """Write this namespace (records, clock, pending effects and webhooks, fault plan, rate limits,
+        fuzz plan; not the journal) to ``path`` as JSON, for :meth:`load_state` in this or a later run."""
+        response = self.http.get("/_sim/state")
+        response.raise_for_status()
+        target = Path(path)
+        target.write_bytes(response.content)
+        return target
+
+    def load_state(self, path: str | os.PathLike[str]) -> dict[str, Any]:
+        """Replace this namespace by the document in ``path`` (from :meth:`save_state` or written by
+        hand against ``GET /_sim/state/schema``). A document the simulator refuses raises
+        AssertionError naming the field, and the namespace stays as it was."""
+        response = self.http.put("/_sim/state", content=Path(path).read_bytes(),
+                                 headers={"Content-Type": "application/json"})
+        if response.status_code != 200:
+            raise AssertionError(f"loading {os.fspath(path)} failed ({response.status_code}): {response.text}")
+        return dict(response.json())
 
     def coverage(self) -> dict[str, Any]:
         response = self.http.get("/_sim/coverage")

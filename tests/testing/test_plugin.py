@@ -21,7 +21,7 @@ def _readme_python(section: str) -> list[str]:
 
 
 def test_readme_examples_pass_as_written(pytester: pytest.Pytester) -> None:
-    httpx_example, sdk_example = _readme_python("Use it in your tests")
+    httpx_example, sdk_example, _saved_world = _readme_python("Use it in your tests")
     pytester.makepyfile(test_prevail_client=httpx_example, test_meeting_reports=sdk_example)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q")
     result.assert_outcomes(passed=2)
