@@ -52,7 +52,7 @@ def test_models_know_nothing_of_http(vendor: str) -> None:
 
 @pytest.mark.parametrize("vendor", VENDORS)
 def test_seeding_stays_out_of_the_rules(vendor: str) -> None:
-    """The namespace calls the vendor's seeder through its plugin (a codec may, to rebuild a baseline); rules never do."""
+    """The namespace calls the seeder through the plugin (a codec may, to rebuild a baseline); rules never do."""
     folder = PACKAGE / "vendors" / vendor
     seeders = tuple(f"simulator.vendors.{vendor}.{name}" for name in ("seed", "population"))
     for name in ("models.py", "handlers.py", "handmade.py"):
