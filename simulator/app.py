@@ -20,7 +20,7 @@ from simulator import faultplan
 from simulator import fixtures as fixtures_file
 from simulator.admin import handlers as admin_handlers
 from simulator.admin.errors import AdminErrors
-from simulator.core import heap, statedoc
+from simulator.core import heap, statedoc, stateschema
 from simulator.core.dispatch import Area, Binding
 from simulator.core.effects import EffectTable
 from simulator.core.faultrules import RuleSpec
@@ -114,6 +114,8 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
         registry.config = dataclasses.replace(config, faults=faultplan.load(settings.faults, registry.catalog,
                                                                                  registry.webhooks))
     admin_spec = Spec.load(folder / "admin.yaml")
+    # A state document holds what the vendors' codecs describe: the served spec checks exactly that.
+    admin_spec.document["components"]["schemas"]["StateDocument"] = stateschema.spec_component(config.codecs)
     admin_validator = Validator(admin_spec)
     owners: dict[str, str | None] = dict.fromkeys(admin_handlers.HANDLERS)
     handlers: dict[str, Any] = dict(admin_handlers.HANDLERS)

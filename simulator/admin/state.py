@@ -11,7 +11,7 @@ import orjson
 
 from simulator.core import statedoc
 from simulator.core.dispatch import Call, Handler, Reply
-from simulator.core.errors import BadRequest, Conflict, Violation
+from simulator.core.errors import BadRequest, Conflict, SimulatorError, Violation
 from simulator.core.records import RecordCodec, StateError
 from simulator.core.stateschema import DocumentSchema, escape
 from simulator.core.store import Namespace, Registry
@@ -43,16 +43,19 @@ def _split(pointer: str) -> list[str]:
     return [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
 
 
-def _refusal(error: StateError) -> BadRequest:
+def _refusal(error: StateError) -> SimulatorError:
+    """A document the schema admits but this server's fixtures or specs refuse (a record of an unknown
+    tenant, a fault rule naming an unknown operation): 409, as for fault rules that do not fit."""
     # StateError messages start with the JSON pointer of the offending part when they know it
     pointer, _, detail = str(error).partition(": ")
-    if pointer.startswith("/") and detail:
-        return _invalid(_split(pointer), SCHEMA_URL, detail)
-    return _invalid([], SCHEMA_URL, str(error))
+    path = _split(pointer) if pointer.startswith("/") and detail else []
+    named = _invalid(path, SCHEMA_URL, detail if path else str(error))
+    return SimulatorError(named.message, 409, "state_conflict", named.violations)
 
 
 def _prepared(registry: Registry, namespace: Namespace, document: Any) -> Callable[[], None]:
-    """What swaps ``document`` into ``namespace``, or a 400 naming the problem (the namespace untouched)."""
+    """What swaps ``document`` into ``namespace``; else a 400 naming what breaks the schema, or a 409 naming
+    the rule it breaks (the namespace untouched either way)."""
     problem = document_schema(registry).problem(document)
     if problem is not None:
         raise _invalid(problem.path, f"{SCHEMA_URL}{problem.rule}", problem.message)

@@ -110,7 +110,8 @@ def dump_rate_limits(limits: RateLimits) -> list[dict[str, Any]]:
              "refill_per_second": active.limit.refill_per_second, "per": active.limit.per,
              "preset": active.limit.preset,
              # least recently used first, as the buckets are kept
-             "buckets": [[key, bucket.tokens, bucket.at] for key, bucket in active.buckets.items()]}
+             "buckets": [{"tenant": key, "tokens": bucket.tokens, "at": bucket.at}
+                         for key, bucket in active.buckets.items()]}
             for vendor, active in sorted(limits.active.items())]
 
 
@@ -123,10 +124,10 @@ def load_rate_limits(data: list[Mapping[str, Any]], catalog: Catalog | None) -> 
             raise StateError(f"/rate_limits/{index}/vendor: no vendor {vendor!r} here")
         limit = Limit(int(item["capacity"]), float(item["refill_per_second"]), item["per"], item["preset"])
         active = ActiveLimit(limit, profile.tenant_of)
-        for key, tokens, at in item["buckets"]:
-            bucket = Bucket(limit.capacity, float(at))
-            bucket.tokens = float(tokens)
-            active.buckets[key] = bucket
+        for kept in item["buckets"]:
+            bucket = Bucket(limit.capacity, float(kept["at"]))
+            bucket.tokens = float(kept["tokens"])
+            active.buckets[kept["tenant"]] = bucket
         limits.active[vendor] = active
     return limits
 
@@ -198,7 +199,7 @@ def _delivery(item: Mapping[str, Any], where: str) -> Delivery:
         document = item["fault"]["effect"]
         try:
             fault = AppliedFault(item["fault"]["rule"], parse_webhook_effect(document), document)
-        except (WebhookRuleError, ValueError) as error:
-            raise StateError(f"{where}/fault/effect: {error}") from None
+        except (WebhookRuleError, ValueError, KeyError, TypeError) as error:  # KeyError: a missing part
+            raise StateError(f"{where}/fault/effect: {type(error).__name__}: {error}") from None
     return Delivery(int(item["id"]), item["url"], payload, item["vendor"], item["event"],
                     attempt=int(item["attempt"]), due=float(item["due"]), fault=fault, copy=int(item["copy"]))
