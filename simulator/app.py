@@ -70,7 +70,9 @@ def open_store(settings: Settings, config: StoreConfig, vendors: tuple[VendorPlu
 
 
 def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Pipeline:
-    fixtures = fixtures_file.load(settings.fixtures, vendors)
+    # Checked against these vendors, and the shipped ones: the default fixtures also serve an app of fewer.
+    known = vendors + tuple(plugin for plugin in VENDORS if plugin.name not in {v.name for v in vendors})
+    fixtures = fixtures_file.load(settings.fixtures, known)
     config = StoreConfig(
         seed=settings.seed, fixtures=fixtures,
         options={"pagy_overflow": settings.pagy_overflow},

@@ -27,6 +27,8 @@ MAX_EFFECTS = 1_000_000  # pending timed effects in one document
 TEXT = 4096  # characters of a name, label or key
 URL_CHARS = 8192
 
+_INT64 = 2**63 - 1
+_SEED = {"type": "integer", "minimum": 0, "maximum": _INT64}
 _INSTANT = {"type": "number", "minimum": EARLIEST, "maximum": LATEST}
 _TEXT = {"type": "string", "maxLength": TEXT}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 64}
@@ -40,14 +42,14 @@ def _object(properties: Mapping[str, Any], optional: tuple[str, ...] = ()) -> di
 
 
 _RANDOM = _object({
-    "version": {"type": "integer", "enum": [3]},
+    "version": {"type": "integer", "minimum": 3, "maximum": 3},
     "internal": {"type": "array", "minItems": 625, "maxItems": 625,
                  "items": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1}},
     "gauss": {"type": ["number", "null"]},
 })
 
 _FAULTS = {**_object({
-    "seed": {"type": "integer"},
+    "seed": _SEED,
     "next_id": {"type": "integer", "minimum": 1, "maximum": 10**12},
     "rules": {"type": "array", "maxItems": MAX_RULES, "items": _object({
         "id": _NAME, "rule": {"type": "object"}, "matched": _COUNT, "fired": _COUNT,
@@ -66,7 +68,7 @@ _RATE_LIMITS = {"type": "array", "maxItems": 100, "items": _object({
 })}
 
 _FUZZ = {**_object({
-    "seed": {"type": "integer", "minimum": 0},
+    "seed": _SEED,
     "rate": {"type": "number", "minimum": 0, "maximum": 1},
     "mutations": {"type": "array", "maxItems": len(KINDS), "uniqueItems": True, "items": {"enum": list(KINDS)}},
     "vendors": _NAMES, "operations": _NAMES,
@@ -75,7 +77,7 @@ _FUZZ = {**_object({
 }), "type": ["object", "null"]}
 
 _DELIVERY = {**_object({
-    "id": {"type": "integer", "minimum": 1},
+    "id": {"type": "integer", "minimum": 1, "maximum": _INT64},
     "url": {"type": "string", "maxLength": URL_CHARS},
     "vendor": _NAME, "event": _TEXT,
     "attempt": {"type": "integer", "minimum": 1, "maximum": len(RETRY_DELAYS) + 1},
@@ -86,11 +88,12 @@ _DELIVERY = {**_object({
 }, optional=("payload", "signed", "fault")), "oneOf": [{"required": ["payload"]}, {"required": ["signed"]}]}
 
 _HELD = {**_DELIVERY, "properties": {**_DELIVERY["properties"], "until": _INSTANT,
-                                     "after": {"type": ["integer", "null"], "minimum": 1}},
+                                     "after": {"type": ["integer", "null"], "minimum": 1,
+                                               "maximum": _INT64}},
          "required": [*_DELIVERY["required"], "until", "after"]}
 
 _WEBHOOKS = _object({
-    "next_id": {"type": "integer", "minimum": 1},
+    "next_id": {"type": "integer", "minimum": 1, "maximum": _INT64},
     "deliveries": {"type": "array", "maxItems": MAX_PENDING, "items": _DELIVERY},
     "held": {"type": "array", "maxItems": MAX_PENDING, "items": _HELD},
 }, optional=("held",))
@@ -105,8 +108,8 @@ def document_schema(codecs: Mapping[str, RecordCodec]) -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Namespace state document",
         **_object({
-            "format": {"type": "integer", "enum": [FORMAT]},
-            "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+            "format": {"type": "integer", "minimum": FORMAT, "maximum": FORMAT},
+            "seed": _SEED,
             "empty": {"type": "boolean"},
             "clock": _object({"start": _INSTANT, "now": _INSTANT, "frozen": {"type": "boolean"},
                               "token_clock": {"enum": ["wall", "namespace"]}}),
