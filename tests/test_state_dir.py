@@ -252,3 +252,32 @@ def _stamped(state_dir: Path) -> bool:
     with closing(sqlite3.connect(state_dir / FILE_NAME, timeout=5)) as db:
         row = db.execute("SELECT value FROM records WHERE namespace = 't' AND key = 'k'").fetchone()
     return row is not None and orjson.loads(row[0])["stamped"] is True
+
+
+def test_a_killed_server_keeps_every_vendors_acknowledged_writes(tmp_path: Path) -> None:
+    """Writes to each of the four vendors, acknowledged, then SIGKILL: after a restart on the same
+    directory each namespace's whole document (records, clock, effects) is what it was."""
+    from tests.vendors.koreai.helpers import NORTHWIND_BOT
+    from tests.vendors.prevail.helpers import new_request
+    from tests.vendors.realtimekit.test_admin_seed import record
+    from tests.vendors.vonage.helpers import US, conversation
+
+    prevail = {"Authorization": f"Bearer {prevail_token()}"}
+    with killed_at_exit(SERVE, tmp_path) as url, httpx.Client(base_url=url, timeout=30) as http:
+        created = http.post("/_ns/p/api/v1/session_requests", json=new_request(), headers=prevail)
+        assert created.status_code == 201, created.text
+        assert http.post("/_ns/p/_sim/clock/advance", json={"seconds": 60}).status_code == 200
+        assert http.post("/_ns/k/_sim/koreai/calls", json={"bot_id": NORTHWIND_BOT}).status_code == 201
+        assert http.post("/_ns/r/_sim/realtimekit/sessions", json=[record()]).status_code == 201
+        stored = http.post("/_ns/v/_sim/vonage/sessions", json=[conversation("kept-1")],
+                           params={"account_id": US["account_id"]})
+        assert stored.status_code == 201, stored.text
+        before = {name: http.get(f"/_ns/{name}/_sim/state").json() for name in "pkrv"}
+    assert before["p"]["effects"], "the created request waits to be scheduled"
+    with killed_at_exit(SERVE, tmp_path) as url, httpx.Client(base_url=url, timeout=30) as http:
+        assert http.get("/_sim/namespaces").json()["namespaces"] == ["k", "p", "r", "v"]
+        after = {name: http.get(f"/_ns/{name}/_sim/state").json() for name in "pkrv"}
+        assert after == before
+        [request] = created.json()["requests"]
+        listed = http.get("/_ns/p/api/v1/session_requests", headers=prevail).json()["requests"]
+        assert request["id"] in [item["id"] for item in listed]
