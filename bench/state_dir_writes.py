@@ -5,8 +5,7 @@
 Posts ``--requests`` session requests into one namespace of an in-process server, once without and
 once with a state directory, and reports the mean and p99 latency per POST (client side, loopback),
 then times a save of the full namespace when one record changed (the per-write diff: every record
-dumped and hashed, one row written) and when nothing did. Until Prevail registers its record codec, a
-stand-in codec dumps its session requests and sessions by their dataclass fields, as a codec would.
+dumped and hashed, one row written) and when nothing did.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,41 +25,18 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simulator.app import VENDORS, create_app  # noqa: E402
+from simulator.app import create_app  # noqa: E402
 from simulator.core.clock import parse_instant  # noqa: E402
-from simulator.core.records import Tables, to_data  # noqa: E402
-from simulator.core.store import VendorContext  # noqa: E402
 from simulator.settings import Settings  # noqa: E402
 from simulator.testing.server import ThreadedServer  # noqa: E402
-from simulator.vendors import prevail  # noqa: E402
 from tests.support import prevail_token  # noqa: E402
 from tests.vendors.prevail.helpers import new_request  # noqa: E402
-
-
-class StandInPrevailCodec:
-    """Dumps Prevail's records as a codec would; loading is not measured here."""
-
-    schema: Mapping[str, Any] = {"type": "object"}
-
-    def dump(self, backend: Any) -> Tables:
-        return {"requests": {str(key): to_data(item) for key, item in backend.requests.items()},
-                "sessions": {key: to_data(item) for key, item in backend.sessions.items()}}
-
-    def load(self, ctx: VendorContext, tables: Mapping[str, Mapping[str, Any]]) -> Any:
-        raise NotImplementedError
-
-
-def _vendors() -> tuple[Any, ...]:
-    if prevail.PLUGIN.records is not None:
-        return VENDORS
-    return tuple(replace(plugin, records=StandInPrevailCodec()) if plugin.name == "prevail" else plugin
-                 for plugin in VENDORS)
 
 
 def _post_all(state_dir: Path | None, count: int) -> tuple[list[float], Any]:
     settings = Settings(seed=7, clock_start=parse_instant("2025-01-20T15:00:00Z").timestamp(), clock_frozen=True,
                         webhook_policy="loopback", state_dir=state_dir)
-    app = create_app(settings, _vendors())
+    app = create_app(settings)
     headers = {"Authorization": f"Bearer {prevail_token()}"}
     latencies = []
     with ThreadedServer(app) as running, httpx.Client(base_url=running.url, headers=headers, timeout=30) as http:
@@ -80,9 +55,9 @@ def _post_all(state_dir: Path | None, count: int) -> tuple[list[float], Any]:
         for label, change in (("one record changed", True), ("nothing changed", False)):
             runs: list[float] = []
             for _ in range(20):
-                if change:
+                if change:  # as the models change a record: a changed copy replaces it
                     first = next(iter(backend.requests.values()))
-                    first.postback_url = f"http://127.0.0.1:9/hook{len(runs)}"
+                    backend.requests[first.id] = replace(first, postback_url=f"http://127.0.0.1:9/hook{len(runs)}")
                 started = time.perf_counter()
                 store.save(namespace, ["prevail"])
                 runs.append((time.perf_counter() - started) * 1000)
