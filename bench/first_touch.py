@@ -3,9 +3,10 @@
 Builds the app in-process with default settings (every namespace clock starts at its own moment of
 creation, as with the pytest plugin's per-test namespaces), then for each vendor touches N fresh
 namespaces one after another and reports the first (which may build what later ones share) and the
-median and worst of the rest, plus the RSS growth per touched namespace.
+median and worst of the rest, plus the RSS growth per touched namespace; then N more namespaces that
+each touch every vendor, with their time and memory.
 
-    python3 bench/first_touch.py --namespaces 50
+    python3 bench/first_touch.py --namespaces 500
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def main() -> None:
     parser.add_argument("--namespaces", type=int, default=50)
     parser.add_argument("--vendors", nargs="*", default=[plugin.name for plugin in VENDORS])
     args = parser.parse_args()
-    registry = build_pipeline(Settings()).registry
+    registry = build_pipeline(Settings(max_namespaces=10 * args.namespaces + 10)).registry
     print(f"{'vendor':<12} {'first ms':>9} {'median ms':>10} {'worst ms':>9} {'MiB/namespace':>14}")
     for vendor in args.vendors:
         times = []
@@ -47,6 +48,16 @@ def main() -> None:
         grown = (rss_mib() - before) / args.namespaces
         rest = times[1:] or times
         print(f"{vendor:<12} {times[0]:>9.1f} {statistics.median(rest):>10.2f} {max(rest):>9.2f} {grown:>14.2f}")
+    before = rss_mib()
+    started = time.perf_counter()
+    for index in range(args.namespaces):  # namespaces that touch every vendor, as a test using all four does
+        namespace = registry.get(f"bench-all-{index}")
+        for vendor in args.vendors:
+            namespace.state(vendor)
+    took = time.perf_counter() - started
+    print(f"{args.namespaces} namespaces touching {', '.join(args.vendors)}: {took * 1000 / args.namespaces:.2f} ms "
+          f"and {(rss_mib() - before) / args.namespaces:.3f} MiB each, {rss_mib() - before:.1f} MiB in all "
+          f"(RSS now {rss_mib():.0f} MiB)")
 
 
 if __name__ == "__main__":
