@@ -334,7 +334,7 @@ def test_copy_refuses_an_unknown_source_an_existing_target_and_a_bad_name(
     assert missing.status_code == 404, missing.text
     assert httpx.post(copy.format(source), json={"to": source}).status_code == 409
     bad = httpx.post(copy.format(source), json={"to": "../nope"})
-    assert bad.status_code == 400 and "namespace" in bad.json()["error"]["message"]
+    assert bad.status_code == 400 and "body.to" in bad.json()["error"]["message"]
     assert "../nope" not in httpx.get(f"{server.url}/_sim/namespaces").json()["namespaces"]
 
 
