@@ -105,7 +105,8 @@ def faker_version() -> str:
 
 def fields_of(record: Any) -> dict[str, Any]:
     """A dataclass record's fields as a dict (shallow; fields named with "_" are caches and left out)."""
-    return {name: getattr(record, name) for name in _names(type(record))}
+    kind: type = type(record)
+    return {name: getattr(record, name) for name in _names(kind)}
 
 
 def record_from(kind: type[T], fields: Mapping[str, Any]) -> T:

@@ -14,9 +14,7 @@ from simulator.core import cachedir, statedoc
 from simulator.testing.server import ThreadedServer
 from simulator.vendors.realtimekit import seed
 from tests.support import make_settings
-from tests.vendors.realtimekit.helpers import (
-    HARBOR, HARBOR_TOKEN, NORTHWIND_TOKEN, SUPPORT, TELEHEALTH, sessions_path,
-)
+from tests.vendors.realtimekit.helpers import HARBOR, HARBOR_TOKEN, NORTHWIND_TOKEN, SUPPORT, TELEHEALTH, sessions_path
 
 PATHS = ((NORTHWIND_TOKEN, sessions_path()), (NORTHWIND_TOKEN, sessions_path(app_id=SUPPORT)),
          (HARBOR_TOKEN, sessions_path(HARBOR, TELEHEALTH)))
