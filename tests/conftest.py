@@ -8,6 +8,7 @@ import pytest
 from hypothesis import settings
 
 from simulator.app import create_app
+from simulator.core.cachedir import CACHE_ENV
 from simulator.testing.server import ThreadedServer
 from tests.support import Sim, make_settings
 
@@ -20,6 +21,20 @@ _names = itertools.count(1)
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The suite keeps what it caches (parsed specs, seeded baselines) in a folder of its own: the user's
+    cache is left alone and no run depends on what an earlier one left there. Servers the tests start
+    inherit it."""
+    saved = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if saved is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = saved
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,9 @@ record's time zone (which is exactly what seeding that day computes, across DST 
 Namespaces hold the baseline's records themselves, not copies: records are never changed in place
 (a write stores a changed copy, see :mod:`models`), so a write in one namespace is never seen in
 another and a fresh namespace always starts from the baseline.
+
+Between runs the first baseline of a seed and fixtures is kept as plain data
+(:mod:`simulator.core.baselinecache`), so a fresh process reads it back instead of running Faker.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from simulator.core import baselinecache
+from simulator.core.baselinecache import fields_of, record_from
 from simulator.core.store import VendorContext
 from simulator.vendors.prevail import timezones
-from simulator.vendors.prevail.models import Session, SessionRequest
+from simulator.vendors.prevail.models import Recording, Session, SessionRequest
 
 DAY = 86400
+SOURCES = baselinecache.package_sources(__file__)  # what shapes the seeded records
 KEEP_DAYS = 8  # days kept per seed and fixtures (a long-running server moves to a new day now and then)
 KEEP_WORLDS = 16  # seeds x fixtures kept
 
@@ -54,8 +60,9 @@ def shared(ctx: VendorContext, generate: Generate) -> Baseline:
     with _lock:
         days = _worlds.pop(key, None)
         if days is None:
-            days = {anchor: generate(ctx, anchor)}
-        elif anchor not in days:
+            origin = kept(ctx, anchor, generate)
+            days = {origin.anchor: origin}
+        if anchor not in days:
             origin = next(iter(days.values()))
             days[anchor] = shifted(origin, anchor)
             while len(days) > KEEP_DAYS:
@@ -64,6 +71,31 @@ def shared(ctx: VendorContext, generate: Generate) -> Baseline:
         while len(_worlds) > KEEP_WORLDS:
             del _worlds[next(iter(_worlds))]
         return days[anchor]
+
+
+def kept(ctx: VendorContext, anchor: float, generate: Generate) -> Baseline:
+    """The baseline generated around ``anchor``, or one generated in an earlier run around another day."""
+    return baselinecache.cached("prevail", ctx.source, ctx.fixtures, SOURCES, lambda: generate(ctx, anchor),
+                                to_plain, from_plain)
+
+
+def to_plain(base: Baseline) -> dict[str, Any]:
+    """``base`` as plain data, records in their order."""
+    return {
+        "anchor": base.anchor, "next_id": base.next_id,
+        "requests": [fields_of(request) for request in base.requests.values()],
+        "sessions": [{**fields_of(session), "recordings": [fields_of(recording) for recording in session.recordings]}
+                     for session in base.sessions.values()],
+    }
+
+
+def from_plain(data: Mapping[str, Any]) -> Baseline:
+    requests = [record_from(SessionRequest, fields) for fields in data["requests"]]
+    sessions = [record_from(Session, {**fields, "recordings": [record_from(Recording, recording)
+                                                               for recording in fields["recordings"]]})
+                for fields in data["sessions"]]
+    return Baseline(float(data["anchor"]), {request.id: request for request in requests},
+                    {session.remote_session_id: session for session in sessions}, int(data["next_id"]))
 
 
 def shifted(base: Baseline, anchor: float) -> Baseline:

@@ -8,14 +8,20 @@ participants still to join. The same seed and clock start give the same records.
 Everything is laid out relative to the start itself (not its UTC day), so the records are drawn once
 per process per seed and fixtures, at start 0 (the baseline), and every namespace gets a copy of the
 baseline shifted to its own start: a first touch costs a copy, not a Faker run. The baseline is never
-handed out, so no namespace's write can reach it or another namespace.
+handed out, so no namespace's write can reach it or another namespace. Between runs the baseline is
+kept as plain data (:mod:`simulator.core.baselinecache`): a fresh process reads it back instead of
+running Faker.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
 
+from simulator.core import baselinecache
+from simulator.core.baselinecache import fields_of, record_from
 from simulator.core.rand import SeededSource
 from simulator.core.store import VendorContext
 from simulator.vendors.realtimekit.models import App, RealtimeKitBackend
@@ -27,6 +33,7 @@ TOPICS = ("Weekly sync", "Town hall", "Customer onboarding", "Product demo", "De
 # Meetings take their type in turn, so every app with three meetings or more has all three types.
 MEETING_TYPES = ("meeting", "livestream", "participant", "meeting", "meeting", "livestream")
 HEADCOUNT = {"meeting": (2, 12), "livestream": (3, 20), "participant": (1, 3)}
+SOURCES = baselinecache.package_sources(__file__)  # what shapes the seeded sessions
 BASELINES_KEPT = 8  # distinct (seed, apps) baselines per process: a test suite uses one or two
 
 Baseline = tuple[Session, ...]
@@ -46,17 +53,33 @@ def seeded(ctx: VendorContext) -> RealtimeKitBackend:
 
 
 def baseline(source: SeededSource, apps: tuple[App, ...]) -> Baseline:
-    """The seeded sessions of ``apps`` for a clock starting at epoch 0, drawn once per process."""
+    """The seeded sessions of ``apps`` for a clock starting at epoch 0, drawn once per process (or run)."""
     key = (source.seed, source.scope, apps)
     with _building:  # namespaces seed on one worker thread; the lock only guards direct callers (benchmarks)
         found = _baselines.get(key)
         if found is None:
-            found = _baselines[key] = _draw(source, apps)
+            inputs = {"apps": [fields_of(app) for app in apps]}
+            found = _baselines[key] = baselinecache.cached("realtimekit", source, inputs, SOURCES,
+                                                           lambda: _draw(source, apps), to_plain, from_plain)
             if len(_baselines) > BASELINES_KEPT:
                 _baselines.popitem(last=False)
         else:
             _baselines.move_to_end(key)
         return found
+
+
+def to_plain(sessions: Baseline) -> list[dict[str, Any]]:
+    """The baseline as plain data, sessions in their order."""
+    return [{**fields_of(session), "participants": [fields_of(person) for person in session.participants],
+             "breakout_rooms": [fields_of(room) for room in session.breakout_rooms]} for session in sessions]
+
+
+def from_plain(data: Sequence[Any]) -> Baseline:
+    return tuple(record_from(Session, {**fields, "participants": [record_from(Participant, person)
+                                                                  for person in fields["participants"]],
+                                       "breakout_rooms": [record_from(BreakoutRoom, room)
+                                                          for room in fields["breakout_rooms"]]})
+                 for fields in data)
 
 
 def shifted(session: Session, delta: int) -> Session:

@@ -5,13 +5,19 @@ Ended calls are spread over the ``history_days`` before the clock's start (none 
 Generating and analysing thousands of documents takes seconds, and their layout depends on the
 clock's start only through a shift, so each account's documents are generated and indexed once per
 process at a fixed baseline start (``layers.BASE_MS``) for a seed and fixtures section, and shared
-read-only by every namespace, each seeing them moved to its own start (see ``layers``).
+read-only by every namespace, each seeing them moved to its own start (see ``layers``). Between runs
+each baseline is kept as plain data, its index's included (:mod:`simulator.core.baselinecache`), so
+a fresh process reads it back instead of generating, analysing and indexing the documents.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
+from simulator.core import baselinecache, esdates, esfields
 from simulator.core.esfields import Field
 from simulator.core.esfields import Mapping as FieldMapping
 from simulator.core.esindex import Index
@@ -26,6 +32,8 @@ DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
 SHARED_UP_TO = 5_000  # accounts with at most this many seeded conversations keep theirs for later namespaces
 KEPT = 8  # baselines kept at once (one per account, seed and fixtures section)
+SOURCES = (*baselinecache.package_sources(__file__), Path(esfields.__file__), Path(esdates.__file__))
+Made = list[tuple[Prepared, Prepared | None, int]]  # (document, its finished form if in progress, when it ends)
 _kept: dict[tuple[object, ...], Baseline] = {}
 
 
@@ -63,15 +71,38 @@ def baseline(ctx: VendorContext, account: Account, base_ms: int) -> Baseline:
     found = _kept.get(key)
     if found is not None:
         return found
-    made = build(sessions_for(ctx.source, account, history, agents, base_ms))
-    if account.seed_sessions <= SHARED_UP_TO:  # larger ones would pin much memory: each namespace makes its own
-        if len(_kept) >= KEPT:
-            _kept.pop(next(iter(_kept)))
-        _kept[key] = made
+    if account.seed_sessions > SHARED_UP_TO:  # larger ones would pin much memory: each namespace makes its own
+        return build(sessions_for(ctx.source, account, history, agents, base_ms))
+    inputs = {"fixtures": dict(ctx.fixtures), "account": account.account_id, "base_ms": base_ms}
+    made = baselinecache.cached("vonage", ctx.source, inputs, SOURCES,
+                                lambda: build(sessions_for(ctx.source, account, history, agents, base_ms)),
+                                to_plain, from_plain)
+    if len(_kept) >= KEPT:
+        _kept.pop(next(iter(_kept)))
+    _kept[key] = made
     return made
 
 
-def build(made: list[tuple[Prepared, Prepared | None, int]]) -> Baseline:
+def to_plain(base: Baseline) -> tuple[Any, ...]:
+    """The baseline as plain data: its index's, the slots, and the calls in progress with their finished form."""
+    endings = {session_id: (final.session_id, final.source, final.analyzed, ends_ms)
+               for session_id, (final, ends_ms) in base.endings.items()}
+    return base.index.to_plain(), dict(base.slots), endings
+
+
+def from_plain(data: Sequence[Any]) -> Baseline:
+    index, slots, endings = data
+    if not (type(slots) is dict and type(endings) is dict):
+        raise TypeError("not a baseline's plain data")
+    finals: dict[str, tuple[Prepared, int]] = {}
+    for session_id, (final_id, source, analyzed, ends_ms) in endings.items():
+        if not (type(source) is bytes and type(analyzed) is dict and type(ends_ms) is int):
+            raise TypeError("not a finished call's plain data")
+        finals[session_id] = (Prepared(final_id, source, analyzed), ends_ms)
+    return settled(Baseline(Index.from_plain(index), slots, finals))
+
+
+def build(made: Made) -> Baseline:
     index = Index(compressed=True)
     slots: dict[str, int] = {}
     endings: dict[str, tuple[Prepared, int]] = {}
@@ -81,10 +112,15 @@ def build(made: list[tuple[Prepared, Prepared | None, int]]) -> Baseline:
             slots[prepared.session_id] = slot
             if final is not None:
                 endings[prepared.session_id] = (final, ends_ms)
-    for field in index.fields():  # settle what reads build lazily: namespaces share it from now on
-        index.numeric_range(field, None, True, None, True)
-    index.numeric_values(START_FIELD)
-    return Baseline(index, slots, endings)
+    return settled(Baseline(index, slots, endings))
+
+
+def settled(base: Baseline) -> Baseline:
+    """``base`` with what reads build lazily built now: namespaces share it from now on."""
+    for field in base.index.fields():
+        base.index.numeric_range(field, None, True, None, True)
+    base.index.numeric_values(START_FIELD)
+    return base
 
 
 def sessions_for(root: SeededSource, account: Account, history_days: int, agent_count: int,

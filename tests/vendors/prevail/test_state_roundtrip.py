@@ -16,7 +16,7 @@ import jsonschema_rs
 import pytest
 
 from simulator.app import create_app
-from simulator.core import statedoc
+from simulator.core import cachedir, statedoc
 from simulator.core.clock import Clock, parse_instant
 from simulator.core.records import StateError
 from simulator.core.store import Namespace, Registry
@@ -238,6 +238,7 @@ def test_namespaces_share_one_seeding_per_process(running: tuple[ThreadedServer,
         return real(ctx, anchor)
 
     monkeypatch.setattr(seed, "generate", counting)
+    monkeypatch.setenv(cachedir.CACHE_ENV, "off")  # count draws, not reads of a baseline kept from an earlier run
     baseline.forget()
     first = registry.get("once-1").state("prevail")
     second = registry.get("once-2").state("prevail")

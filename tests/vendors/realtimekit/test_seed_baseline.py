@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from simulator.app import build_pipeline
+from simulator.core import cachedir
 from simulator.core.clock import parse_instant
 from simulator.core.store import Registry
 from simulator.vendors.realtimekit import seed
@@ -51,6 +52,7 @@ def test_namespaces_draw_the_baseline_once_and_share_no_record(monkeypatch: pyte
         return draw(*args)
 
     monkeypatch.setattr(seed, "_draw", counting)
+    monkeypatch.setenv(cachedir.CACHE_ENV, "off")  # count draws, not reads of a baseline kept from an earlier run
     registry = _registry(parse_instant(CLOCK_START).timestamp(), seed_value=1234)  # a seed no other test uses
     backends = [registry.get(f"n{index}").state("realtimekit") for index in range(3)]
     assert drawn == [1]
