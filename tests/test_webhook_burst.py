@@ -63,7 +63,8 @@ def test_two_thousand_retries_due_at_once_are_all_delivered_while_health_answers
         while len(retries()) < BURST and time.perf_counter() < deadline:
             time.sleep(0.05)
         pending = retries()
-        assert receiver.failed == BURST and len(pending) == BURST
+        assert receiver.failed == BURST and len(pending) == BURST, (
+            receiver.failed, len(pending), admin.get("/_sim/journal", params={"limit": 10}).json())
         assert len({item["due"] for item in pending}) > 100  # jitter spreads the retries
 
         with HealthProbe(server.url) as probe:
