@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
-import jsonschema
+import jsonschema_rs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -141,7 +141,7 @@ def test_a_loaded_namespace_answers_every_read_as_the_dumped_one(registry: Regis
     document = _round_trip(registry, source, target)
 
     tables = document["vendors"]["koreai"]
-    jsonschema.Draft202012Validator(SCHEMA).validate(tables)
+    jsonschema_rs.Draft202012Validator(SCHEMA).validate(tables)
     assert {"handmade-1", "no-media", README_SESSION} <= set(tables["calls"])
     assert _reads(target) == _reads(source)
 
@@ -220,7 +220,7 @@ def test_a_record_the_rules_refuse_names_it_and_leaves_the_namespace_as_it_was(
     document = json.loads(json.dumps(statedoc.dump(registry.get(source.namespace))))
     broken = copy.deepcopy(document)
     change(broken["vendors"]["koreai"]["calls"])
-    jsonschema.Draft202012Validator(SCHEMA).validate(broken["vendors"]["koreai"])  # the schema admits it
+    jsonschema_rs.Draft202012Validator(SCHEMA).validate(broken["vendors"]["koreai"])  # the schema admits it
 
     with pytest.raises(StateError, match=re.escape(message)):
         statedoc.load(registry.get(target.namespace), broken)
@@ -230,9 +230,9 @@ def test_a_record_the_rules_refuse_names_it_and_leaves_the_namespace_as_it_was(
 
 
 def test_the_schema_is_draft_2020_12_and_refuses_what_no_call_can_hold() -> None:
-    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    jsonschema_rs.meta.validate(SCHEMA)
     assert PLUGIN.records is not None and PLUGIN.records.schema is SCHEMA
-    validator = jsonschema.Draft202012Validator(SCHEMA)
+    validator = jsonschema_rs.Draft202012Validator(SCHEMA)
     call = {"session_id": "s1", "bot_id": NORTHWIND_BOT, "app_id": NORTHWIND, "user_id": "+15550100",
             "started_at": 1737385200, "ends_at": None, "has_media": True, "file_ids": [],
             "file_hashes": [], "weights": [], "deleted": False}
