@@ -172,7 +172,7 @@ def test_an_empty_namespace_loads_without_its_baseline(running: tuple[ThreadedSe
 def test_the_schema_describes_what_dump_gives(running: tuple[ThreadedServer, Registry]) -> None:
     _, registry = running
     tables = RECORDS.dump(registry.get("rt-schema").state("vonage"))
-    jsonschema_rs.meta.validate(RECORDS.schema)
-    jsonschema_rs.Draft202012Validator(RECORDS.schema).validate(json.loads(json.dumps(tables)))
+    jsonschema_rs.meta.validate(dict(RECORDS.schema))
+    jsonschema_rs.Draft202012Validator(dict(RECORDS.schema)).validate(json.loads(json.dumps(tables)))
     with pytest.raises(jsonschema_rs.ValidationError):
-        jsonschema_rs.Draft202012Validator(RECORDS.schema).validate({**tables, "extra": {}})
+        jsonschema_rs.Draft202012Validator(dict(RECORDS.schema)).validate({**tables, "extra": {}})
