@@ -151,6 +151,7 @@ class WebhookSender:
         self._ready: deque[Delivery] = deque()
         self._sending = 0
         self._workers: set[asyncio.Task[None]] = set()
+        self._taking = 0  # workers that will still take deliveries from the ready line
         self._closed = False
         self._builders = builders or {}
         self._plan = plan  # the namespace's fault plan, looked up per delivery (a reset replaces it)
@@ -238,12 +239,22 @@ class WebhookSender:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop (a unit test of a model): the ready line waits for a drain inside one
             return
-        while len(self._workers) < min(self.concurrency, len(self._ready)):
+        # Count workers still taking deliveries, not tasks: one that found the line empty has stopped
+        # taking, though its task is discarded only by a later callback. Counting those, a delivery
+        # made ready in between could wait, unsent, for the next drain.
+        while self._taking < min(self.concurrency, len(self._ready)):
             task = loop.create_task(self._work())
+            self._taking += 1
             self._workers.add(task)
             task.add_done_callback(self._workers.discard)
 
     async def _work(self) -> None:
+        try:
+            await self._take_deliveries()
+        finally:
+            self._taking -= 1  # no await between finding the line empty and this: nothing slips in
+
+    async def _take_deliveries(self) -> None:
         limiter = _server_limiter()
         while self._ready and not self._closed:
             delivery = self._ready.popleft()

@@ -299,3 +299,28 @@ def test_closing_drops_what_waits_and_stops_what_is_being_sent() -> None:
             await asyncio.wait_for(sender.settle(), 2)
             assert sender.pending_count == 0 and queue.pending() == [] and not entries(journal)
     asyncio.run(main())
+
+
+def test_a_delivery_made_ready_as_the_last_worker_stops_is_still_sent() -> None:
+    """Between a worker finding the ready line empty and its task being discarded, a drain may make a
+    delivery ready: it must go out without waiting for another drain (no clock tick would come)."""
+    async def main() -> None:
+        async with Receiver(answer(204)) as receiver:
+            for yields in range(40):  # every interleaving of the drain with the worker's last steps
+                sender, queue, _journal, now = world(concurrency=1)
+                sender.post(receiver.url(), {"n": 1}, "prevail", "first")
+                queue.drain(lambda now=now: now[0])
+                sent = len(receiver.requests)
+                while len(receiver.requests) == sent:
+                    await asyncio.sleep(0)
+                for _ in range(yields):
+                    await asyncio.sleep(0)
+                sender.post(receiver.url(), {"n": 2}, "prevail", "second")
+                queue.drain(lambda now=now: now[0])  # the last drain: nothing else will release it
+                for _ in range(2000):
+                    if len(receiver.requests) == sent + 2:
+                        break
+                    await asyncio.sleep(0.001)
+                assert len(receiver.requests) == sent + 2, f"the second delivery waited, {yields} yields in"
+                await sender.settle()
+    asyncio.run(main())
