@@ -301,6 +301,10 @@ def test_closing_drops_what_waits_and_stops_what_is_being_sent() -> None:
     asyncio.run(main())
 
 
+def reading(now: list[float]) -> Callable[[], float]:
+    return lambda: now[0]
+
+
 def test_a_delivery_made_ready_as_the_last_worker_stops_is_still_sent() -> None:
     """Between a worker finding the ready line empty and its task being discarded, a drain may make a
     delivery ready: it must go out without waiting for another drain (no clock tick would come)."""
@@ -309,14 +313,14 @@ def test_a_delivery_made_ready_as_the_last_worker_stops_is_still_sent() -> None:
             for yields in range(40):  # every interleaving of the drain with the worker's last steps
                 sender, queue, _journal, now = world(concurrency=1)
                 sender.post(receiver.url(), {"n": 1}, "prevail", "first")
-                queue.drain(lambda now=now: now[0])
+                queue.drain(reading(now))
                 sent = len(receiver.requests)
                 while len(receiver.requests) == sent:
                     await asyncio.sleep(0)
                 for _ in range(yields):
                     await asyncio.sleep(0)
                 sender.post(receiver.url(), {"n": 2}, "prevail", "second")
-                queue.drain(lambda now=now: now[0])  # the last drain: nothing else will release it
+                queue.drain(reading(now))  # the last drain: nothing else will release it
                 for _ in range(2000):
                     if len(receiver.requests) == sent + 2:
                         break
