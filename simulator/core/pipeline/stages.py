@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from simulator.core.persist import StateStore
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+REPLICA_HEADER = "X-Sim-Replica"
 
 
 class Stage(Protocol):
@@ -121,6 +122,23 @@ class RateLimitHeaders:
     async def __call__(self, exchange: Exchange) -> None:
         if exchange.rate_headers and exchange.reply is not None:
             exchange.reply.headers = {**exchange.reply.headers, **exchange.rate_headers}
+
+
+@dataclass(frozen=True)
+class ReplicaHeader:
+    """A server-wide admin answer (health, namespace listing) names the replica that gave it.
+
+    Behind a balancer that routes by namespace, those are the answers that speak for one replica
+    rather than for a namespace, so the caller needs to know which one.
+    """
+
+    replica: str
+    name: str = "replica header"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        binding, reply = exchange.binding, exchange.reply
+        if binding is not None and reply is not None and binding.operation.extensions.get("x-sim-server-wide"):
+            reply.headers = {**reply.headers, REPLICA_HEADER: self.replica}
 
 
 @dataclass(frozen=True)
