@@ -1,7 +1,7 @@
 """The request stages, in the order a request meets them.
 
 route → admin guard → body size → namespace → rate limit → faults → read body → validate →
-authenticate → handle, then the reply stages (persist, mutate, rate limit headers); then, for every
+authenticate → handle, then the reply stages (persist, mutate, rate limit headers, replica header); then, for every
 answer, self-check → render → journal (see :mod:`simulator.core.pipeline`). A stage raises a
 :class:`~simulator.core.errors.SimulatorError` to answer in the vendor's shape, or sets
 ``exchange.reply`` to answer with something else; either way the request stages after it are skipped.
