@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,12 @@ def open_store(settings: Settings, config: StoreConfig, vendors: tuple[VendorPlu
     return StateStore.open(settings.state_dir, config.codecs, [plugin.name for plugin in vendors])
 
 
+def replica_name(settings: Settings) -> str:
+    """The name in X-Sim-Replica: the configured one, else hostname:port (unique per replica on one host
+    and per pod in a cluster)."""
+    return settings.replica_name or f"{socket.gethostname()}:{settings.port}"
+
+
 def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDORS) -> Pipeline:
     # Checked against these vendors, and the shipped ones: the default fixtures also serve an app of fewer.
     known = vendors + tuple(plugin for plugin in VENDORS if plugin.name not in {v.name for v in vendors})
@@ -103,7 +110,7 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
     router = Router(areas, admin_errors)
     pipeline = Pipeline(registry, router, lenient=settings.lenient,
                         validate_responses=settings.validate_responses, limits=limits,
-                        guard=AdminGuard(settings.admin_token), store=store)
+                        guard=AdminGuard(settings.admin_token), store=store, replica=replica_name(settings))
     folder = specs_dir()
     for plugin in vendors:
         spec = Spec.load(folder / plugin.spec_file)

@@ -80,6 +80,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="clock that judges JWT exp/nbf/iat: 'wall' (default) or each namespace's clock")
     serve.add_argument("--state-dir", type=Path, metavar="DIR",
                        help="keep namespaces (records, clock, effects, fault plan) in DIR across restarts")
+    serve.add_argument("--replica-name", metavar="NAME",
+                       help="name sent as X-Sim-Replica on health and namespace listing (default hostname:port)")
 
     creds = commands.add_parser("credentials", help="development credentials of the loaded fixtures")
     creds.add_argument("--json", action="store_true", help="print JSON")
@@ -126,7 +128,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         read_timeout=getattr(args, "read_timeout", None), max_namespaces=getattr(args, "max_namespaces", None),
         namespace_ttl=getattr(args, "namespace_ttl", None), admin_token=getattr(args, "admin_token", None),
         token_clock=getattr(args, "token_clock", None), faults=getattr(args, "faults", None),
-        state_dir=getattr(args, "state_dir", None),
+        state_dir=getattr(args, "state_dir", None), replica_name=getattr(args, "replica_name", None),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from simulator.core.clock import parse_instant
 
 OVERFLOW_MODES = ("empty_page", "last_page", "exception")
 WEBHOOK_POLICIES = ("any", "loopback")
+REPLICA_NAME = re.compile(r"[!-~]([ -~]{0,126}[!-~])?")  # a header value: visible ASCII, no edge spaces
 
 
 def default_fixtures() -> Path:
@@ -49,6 +51,9 @@ class Settings:
     token_clock: str = "wall"  # the clock that judges JWT exp / nbf / iat unless a namespace asks otherwise
     faults: Path | None = None  # a fault plan (YAML list of rules) put into every new namespace
     state_dir: Path | None = None  # keep namespaces here across restarts (core/persist.py); None keeps nothing
+    # Named in X-Sim-Replica on server-wide admin answers, so a caller behind a balancer sees who answered;
+    # None: hostname:port.
+    replica_name: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -71,6 +76,8 @@ class Settings:
                 raise ValueError(f"{name} must be a positive number of seconds")
         if self.namespace_ttl < 0:
             raise ValueError("namespace_ttl must not be negative (0 turns eviction off)")
+        if self.replica_name is not None and not REPLICA_NAME.fullmatch(self.replica_name):
+            raise ValueError("replica_name must be 1 to 128 printable ASCII characters (it is sent as a header)")
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -95,7 +95,8 @@ def test_requests_flow_through_named_stages_in_the_documented_order() -> None:
     pipeline = create_app().state.pipeline
     names = [stage.name for stage in [*pipeline.stages, *pipeline.reply_stages]]
     assert names == ["route", "admin guard", "body size", "namespace", "rate limit", "faults", "read body",
-                     "validate", "authenticate", "handle", "persist", "mutate", "rate limit headers"]
+                     "validate", "authenticate", "handle", "persist", "mutate", "rate limit headers",
+                     "replica header"]
     readme = " ".join((PACKAGE.parent / "README.md").read_text(encoding="utf-8").split())
     assert " → ".join(names) in readme
 

@@ -1,11 +1,11 @@
 """Request handling as a list of named stages passing one typed context (:class:`Exchange`).
 
     route → admin guard → body size → namespace → rate limit → faults → read body → validate
-    → authenticate → handle → persist → mutate → rate limit headers, then, however that ended:
-    self-check → render → journal
+    → authenticate → handle → persist → mutate → rate limit headers → replica header, then, however
+    that ended: self-check → render → journal
 
 The request stages run in order until one answers (raises a vendor-shaped error or sets the
-reply); the reply stages (persist, mutate, rate limit headers) then work on that reply, whichever it
+reply); the reply stages (persist, mutate, rate limit headers, replica header) then work on that reply, whichever it
 is, so a write is committed before its answer goes out; the
 answer stages always run, so every request is answered in its vendor's shape and journaled in its
 namespace. What can be refused from the head alone (unknown route, missing admin token, a declared
@@ -39,6 +39,7 @@ from simulator.core.pipeline.stages import (
     RateLimit,
     RateLimitHeaders,
     ReadBody,
+    ReplicaHeader,
     Route,
     Stage,
     Validate,
@@ -56,7 +57,8 @@ NAMESPACE_PREFIX = "/_ns/"
 
 class Pipeline:
     def __init__(self, registry: Registry, router: Router, *, lenient: bool, validate_responses: bool,
-                 limits: RequestLimits, guard: AdminGuard, other: Any = None, store: StateStore | None = None):
+                 limits: RequestLimits, guard: AdminGuard, other: Any = None, store: StateStore | None = None,
+                 replica: str = "simulator"):
         self.registry = registry
         self.router = router
         self.lenient = lenient
@@ -75,7 +77,8 @@ class Pipeline:
             Authenticate(lenient),
             Handle(),
         ]
-        self.reply_stages: list[Stage] = [Persist(registry, store), Mutate(), RateLimitHeaders()]
+        self.reply_stages: list[Stage] = [Persist(registry, store), Mutate(), RateLimitHeaders(),
+                                          ReplicaHeader(replica)]
         self.record = Record(registry)
 
     async def __call__(self, scope: Any, receive: Any, send_message: Any) -> None:

@@ -1,7 +1,7 @@
 """The request stages, in the order a request meets them.
 
 route → admin guard → body size → namespace → rate limit → faults → read body → validate →
-authenticate → handle, then the reply stages (persist, mutate, rate limit headers); then, for every
+authenticate → handle, then the reply stages (persist, mutate, rate limit headers, replica header); then, for every
 answer, self-check → render → journal (see :mod:`simulator.core.pipeline`). A stage raises a
 :class:`~simulator.core.errors.SimulatorError` to answer in the vendor's shape, or sets
 ``exchange.reply`` to answer with something else; either way the request stages after it are skipped.
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from simulator.core.persist import StateStore
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+REPLICA_HEADER = "X-Sim-Replica"
 
 
 class Stage(Protocol):
@@ -121,6 +122,23 @@ class RateLimitHeaders:
     async def __call__(self, exchange: Exchange) -> None:
         if exchange.rate_headers and exchange.reply is not None:
             exchange.reply.headers = {**exchange.reply.headers, **exchange.rate_headers}
+
+
+@dataclass(frozen=True)
+class ReplicaHeader:
+    """A server-wide admin answer (health, namespace listing) names the replica that gave it.
+
+    Behind a balancer that routes by namespace, those are the answers that speak for one replica
+    rather than for a namespace, so the caller needs to know which one.
+    """
+
+    replica: str
+    name: str = "replica header"
+
+    async def __call__(self, exchange: Exchange) -> None:
+        binding, reply = exchange.binding, exchange.reply
+        if binding is not None and reply is not None and binding.operation.extensions.get("x-sim-server-wide"):
+            reply.headers = {**reply.headers, REPLICA_HEADER: self.replica}
 
 
 @dataclass(frozen=True)
