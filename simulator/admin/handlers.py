@@ -12,6 +12,7 @@ from simulator.core.clock import isoformat, parse_instant, to_datetime
 from simulator.core.dispatch import Call, Reply
 from simulator.core.errors import BadRequest, Conflict, Violation
 from simulator.core.journal import Entry
+from simulator.core.metrics import CONTENT_TYPE as METRICS_TYPE
 
 # Dates are formatted for years 1..9999 and seeded data reaches months around the clock: the clock
 # stays within 1970..9000 (a day of slack each side for offsets, as the spec's pattern allows).
@@ -144,6 +145,10 @@ def clear_coverage(call: Call[Any]) -> Reply:
     return Reply(None, status=204)
 
 
+def get_metrics(call: Call[Any]) -> Reply:
+    return Reply(call.registry.metrics.exposition(), media_type=METRICS_TYPE)
+
+
 def list_namespaces(call: Call[Any]) -> Reply:
     return Reply({"namespaces": call.registry.names()})
 
@@ -176,6 +181,7 @@ HANDLERS = {
     "clearJournal": clear_journal,
     "getCoverage": get_coverage,
     "clearCoverage": clear_coverage,
+    "getMetrics": get_metrics,
     "listNamespaces": list_namespaces,
     "getNamespace": get_namespace,
     "deleteNamespace": delete_namespace,

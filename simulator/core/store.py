@@ -31,6 +31,7 @@ from simulator.core.errors import BadRequest, NotFound, TooManyRequests
 from simulator.core.faultrules import RuleSpec
 from simulator.core.faults import FaultPlan
 from simulator.core.journal import Journal
+from simulator.core.metrics import Gauges, Metrics, Tally
 from simulator.core.rand import SeededSource
 from simulator.core.ratelimit import RateLimits, RateProfile
 from simulator.core.records import RecordCodec
@@ -99,6 +100,8 @@ class StoreConfig:
     effects: EffectTable = field(default_factory=EffectTable)
     # vendor -> how its records become data and back (VendorPlugin.records): state documents, --state-dir
     codecs: Mapping[str, RecordCodec] = field(default_factory=dict)
+    # where the server counts what it did (GET /_sim/metrics): one for the server, shared by its namespaces
+    tally: Tally = field(default_factory=Tally, compare=False)
 
 
 @dataclass(frozen=True)
@@ -330,6 +333,7 @@ class Registry:
         # vendor -> the webhooks it declares, which fault rules may match (filled in by the app)
         self.webhooks: dict[str, tuple[str, ...]] = {}
         self.keeper: Keeper | None = None  # --state-dir (set by the app)
+        self.metrics = Metrics(config.tally, Gauges(lambda: len(self._namespaces), self._journal_entries))
 
     def get(self, name: str) -> Namespace:
         namespace = self._namespaces.get(name)
@@ -395,6 +399,9 @@ class Registry:
         for name in idle:
             self._namespaces.pop(name).close()
         return idle
+
+    def _journal_entries(self) -> int:
+        return sum(len(namespace.journal) for namespace in self._namespaces.values())
 
     def all(self) -> list[Namespace]:
         return list(self._namespaces.values())
