@@ -150,7 +150,10 @@ def get_metrics(call: Call[Any]) -> Reply:
 
 
 def list_namespaces(call: Call[Any]) -> Reply:
-    return Reply({"namespaces": call.registry.names()})
+    view: dict[str, Any] = {"namespaces": call.registry.names()}
+    if call.params.get("memory"):
+        view["memory"] = {namespace.name: namespace.memory() for namespace in call.registry.all()}
+    return Reply(view)
 
 
 def get_namespace(call: Call[Any]) -> Reply:
@@ -163,6 +166,7 @@ def get_namespace(call: Call[Any]) -> Reply:
         "seeded_vendors": namespace.seeded_vendors(),
         "pending": [{"due": isoformat(to_datetime(due)), "what": label} for due, label in namespace.queue.pending()],
         "journal_entries": len(namespace.journal),
+        "memory": namespace.memory(),
     })
 
 

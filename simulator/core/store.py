@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from simulator.core import heap
+from simulator.core import footprint, heap
 from simulator.core.auth import TokenTime
 from simulator.core.clock import Clock, monotonic, wall_time
 from simulator.core.coverage import Coverage
@@ -167,6 +167,14 @@ class Namespace:
     def busy(self) -> bool:
         """Seeding or firing a backlog of due effects: requests here wait, the ticker and eviction pass."""
         return self._busy is not None
+
+    def memory(self) -> dict[str, int]:
+        """Bytes this namespace holds on its own, estimated with bounded work (see :mod:`footprint`)."""
+        records = sum(footprint.backend_bytes(backend) for backend in self._states.values())
+        journal = footprint.sampled_bytes(self.journal.sample(footprint.SAMPLE), len(self.journal))
+        pending = (footprint.sampled_bytes(self.queue.sample(footprint.SAMPLE), len(self.queue))
+                   + footprint.sampled_bytes(self.webhooks.sample(footprint.SAMPLE), self.webhooks.pending_count))
+        return {"records": records, "journal": journal, "pending": pending, "total": records + journal + pending}
 
     def is_seeded(self, vendor: str) -> bool:
         return vendor in self._states

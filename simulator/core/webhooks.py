@@ -29,7 +29,7 @@ import heapq
 import itertools
 import weakref
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -167,6 +167,11 @@ class WebhookSender:
     @property
     def pending_count(self) -> int:
         return len(self._scheduled) + len(self._ready) + self._sending + len(self._holds)
+
+    def sample(self, limit: int) -> Iterator[Delivery]:
+        """At most ``limit`` deliveries waiting to be sent, in no particular order (memory estimates)."""
+        waiting = itertools.chain((item[2] for item in self._scheduled), self._ready)
+        return itertools.islice(waiting, limit)
 
     def post(self, url: str, payload: Any, vendor: str, event: str) -> None:
         """Schedule a delivery due now; it starts on the next drain of the namespace queue.
