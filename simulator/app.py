@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from simulator.core.guard import AdminGuard
 from simulator.core.limits import RequestLimits
 from simulator.core.pipeline import Pipeline, Router
 from simulator.core.plugin import VendorPlugin
+from simulator.core.requestlog import JsonLines
 from simulator.core.signing import Signer
 from simulator.core.spec import Spec, SpecError, bind, specs_dir
 from simulator.core.store import Registry, StoreConfig
@@ -103,7 +105,8 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
     router = Router(areas, admin_errors)
     pipeline = Pipeline(registry, router, lenient=settings.lenient,
                         validate_responses=settings.validate_responses, limits=limits,
-                        guard=AdminGuard(settings.admin_token), store=store)
+                        guard=AdminGuard(settings.admin_token), store=store,
+                        log=JsonLines(sys.stdout.buffer) if settings.log_format == "json" else None)
     folder = specs_dir()
     for plugin in vendors:
         spec = Spec.load(folder / plugin.spec_file)

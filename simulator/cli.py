@@ -16,7 +16,7 @@ import orjson
 from simulator.core.auth import TOKEN_CLOCKS
 from simulator.core.clock import parse_instant, wall_time
 from simulator.core.errors import SimulatorError
-from simulator.settings import OVERFLOW_MODES, WEBHOOK_POLICIES, Settings, from_env, host_list
+from simulator.settings import LOG_FORMATS, OVERFLOW_MODES, WEBHOOK_POLICIES, Settings, from_env, host_list
 
 
 def _instant(text: str) -> float:
@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="webhook deliveries in flight per namespace (default 16)")
     serve.add_argument("--webhook-timeout", type=float, help="seconds for one whole webhook delivery (default 5)")
     serve.add_argument("--access-log", action="store_true", default=None, help="log every request (slower)")
+    serve.add_argument("--log-format", choices=LOG_FORMATS,
+                       help="json: one JSON line per request on standard output (default text: none)")
     serve.add_argument("--max-body-bytes", type=int, help="largest request body; larger gets 413 (default 10 MiB)")
     serve.add_argument("--max-header-bytes", type=int,
                        help="largest request line and header block; larger gets 414 / 431 (default 64 KiB)")
@@ -119,6 +121,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         validate_responses=getattr(args, "validate_responses", None),
         journal_size=getattr(args, "journal_size", None), pagy_overflow=getattr(args, "pagy_overflow", None),
         webhook_policy=getattr(args, "webhook_policy", None), access_log=getattr(args, "access_log", None),
+        log_format=getattr(args, "log_format", None),
         webhook_allow=getattr(args, "webhook_allow", None),
         webhook_concurrency=getattr(args, "webhook_concurrency", None),
         webhook_timeout=getattr(args, "webhook_timeout", None),

@@ -14,6 +14,7 @@ from simulator.core.clock import parse_instant
 
 OVERFLOW_MODES = ("empty_page", "last_page", "exception")
 WEBHOOK_POLICIES = ("any", "loopback")
+LOG_FORMATS = ("text", "json")
 
 
 def default_fixtures() -> Path:
@@ -36,6 +37,7 @@ class Settings:
     max_namespaces: int = 1000
     tick_seconds: float = 0.5
     access_log: bool = False
+    log_format: str = "text"  # "json": one JSON line per request on standard output
     webhook_policy: str = "any"
     # Hosts webhooks may reach even though they resolve to link-local or cloud-metadata addresses.
     webhook_allow: tuple[str, ...] = ()
@@ -55,6 +57,8 @@ class Settings:
             raise ValueError(f"port must be from 0 to 65535, not {self.port}")
         if self.pagy_overflow not in OVERFLOW_MODES:
             raise ValueError(f"pagy_overflow must be one of {', '.join(OVERFLOW_MODES)}")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"log_format must be one of {', '.join(LOG_FORMATS)}")
         if self.webhook_policy not in WEBHOOK_POLICIES:
             raise ValueError(f"webhook_policy must be one of {', '.join(WEBHOOK_POLICIES)}")
         if self.journal_size < 1:
