@@ -36,6 +36,7 @@ from simulator.core.spec import Spec, SpecError, bind, specs_dir
 from simulator.core.store import Registry, StoreConfig
 from simulator.core.validation import Validator
 from simulator.settings import Settings
+from simulator.shutdown import Deadline, finish_due_work
 from simulator.vendors import koreai, prevail, realtimekit, vonage
 
 if TYPE_CHECKING:
@@ -143,6 +144,8 @@ def create_app(settings: Settings | None = None, vendors: tuple[VendorPlugin, ..
     registry = pipeline.registry
     store = pipeline.store
 
+    deadline = Deadline(settings.shutdown_timeout)  # started by the server when a signal stops it
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         async def tick() -> None:  # fires due side effects of running clocks without a request
@@ -163,6 +166,7 @@ def create_app(settings: Settings | None = None, vendors: tuple[VendorPlugin, ..
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
+            await finish_due_work(registry, deadline)
             if store is not None:
                 for namespace in registry.all():
                     await store.save_if_fired(namespace)
@@ -177,4 +181,5 @@ def create_app(settings: Settings | None = None, vendors: tuple[VendorPlugin, ..
     app.state.registry = registry
     app.state.settings = settings
     app.state.pipeline = pipeline
+    app.state.shutdown_deadline = deadline
     return app

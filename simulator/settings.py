@@ -37,6 +37,7 @@ class Settings:
     max_namespaces: int = 1000
     tick_seconds: float = 0.5
     access_log: bool = False
+    shutdown_timeout: float = 10.0  # seconds from SIGTERM / Ctrl-C to finish requests in flight and due webhooks
     log_format: str = "text"  # "json": one JSON line per request on standard output
     webhook_policy: str = "any"
     # Hosts webhooks may reach even though they resolve to link-local or cloud-metadata addresses.
@@ -70,7 +71,7 @@ class Settings:
         for name in ("max_body_bytes", "max_header_bytes", "webhook_concurrency"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
-        for name in ("read_timeout", "webhook_timeout"):
+        for name in ("read_timeout", "webhook_timeout", "shutdown_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be a positive number of seconds")
         if self.namespace_ttl < 0:
