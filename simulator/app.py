@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import hashlib
 import socket
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,11 +31,13 @@ from simulator.core.guard import AdminGuard
 from simulator.core.limits import RequestLimits
 from simulator.core.pipeline import Pipeline, Router
 from simulator.core.plugin import VendorPlugin
+from simulator.core.requestlog import JsonLines
 from simulator.core.signing import Signer
 from simulator.core.spec import Spec, SpecError, bind, specs_dir
 from simulator.core.store import Registry, StoreConfig
 from simulator.core.validation import Validator
 from simulator.settings import Settings
+from simulator.shutdown import Deadline, finish_due_work
 from simulator.vendors import koreai, prevail, realtimekit, vonage
 
 if TYPE_CHECKING:
@@ -110,7 +113,8 @@ def build_pipeline(settings: Settings, vendors: tuple[VendorPlugin, ...] = VENDO
     router = Router(areas, admin_errors)
     pipeline = Pipeline(registry, router, lenient=settings.lenient,
                         validate_responses=settings.validate_responses, limits=limits,
-                        guard=AdminGuard(settings.admin_token), store=store, replica=replica_name(settings))
+                        guard=AdminGuard(settings.admin_token), store=store, replica=replica_name(settings),
+                        log=JsonLines(sys.stdout.buffer) if settings.log_format == "json" else None)
     folder = specs_dir()
     for plugin in vendors:
         spec = Spec.load(folder / plugin.spec_file)
@@ -147,6 +151,8 @@ def create_app(settings: Settings | None = None, vendors: tuple[VendorPlugin, ..
     registry = pipeline.registry
     store = pipeline.store
 
+    deadline = Deadline(settings.shutdown_timeout)  # started by the server when a signal stops it
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         async def tick() -> None:  # fires due side effects of running clocks without a request
@@ -167,6 +173,7 @@ def create_app(settings: Settings | None = None, vendors: tuple[VendorPlugin, ..
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
+            await finish_due_work(registry, deadline)
             if store is not None:
                 for namespace in registry.all():
                     await store.save_if_fired(namespace)
@@ -181,4 +188,5 @@ def create_app(settings: Settings | None = None, vendors: tuple[VendorPlugin, ..
     app.state.registry = registry
     app.state.settings = settings
     app.state.pipeline = pipeline
+    app.state.shutdown_deadline = deadline
     return app

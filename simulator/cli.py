@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import errno
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +17,7 @@ import orjson
 from simulator.core.auth import TOKEN_CLOCKS
 from simulator.core.clock import parse_instant, wall_time
 from simulator.core.errors import SimulatorError
-from simulator.settings import OVERFLOW_MODES, WEBHOOK_POLICIES, Settings, from_env, host_list
+from simulator.settings import LOG_FORMATS, OVERFLOW_MODES, WEBHOOK_POLICIES, Settings, from_env, host_list
 
 
 def _instant(text: str) -> float:
@@ -64,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="webhook deliveries in flight per namespace (default 16)")
     serve.add_argument("--webhook-timeout", type=float, help="seconds for one whole webhook delivery (default 5)")
     serve.add_argument("--access-log", action="store_true", default=None, help="log every request (slower)")
+    serve.add_argument("--shutdown-timeout", type=float,
+                       help="seconds to finish requests in flight and due webhooks on SIGTERM or Ctrl-C (default 10)")
+    serve.add_argument("--log-format", choices=LOG_FORMATS,
+                       help="json: one JSON line per request on standard output (default text: none)")
     serve.add_argument("--max-body-bytes", type=int, help="largest request body; larger gets 413 (default 10 MiB)")
     serve.add_argument("--max-header-bytes", type=int,
                        help="largest request line and header block; larger gets 414 / 431 (default 64 KiB)")
@@ -121,6 +126,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         validate_responses=getattr(args, "validate_responses", None),
         journal_size=getattr(args, "journal_size", None), pagy_overflow=getattr(args, "pagy_overflow", None),
         webhook_policy=getattr(args, "webhook_policy", None), access_log=getattr(args, "access_log", None),
+        log_format=getattr(args, "log_format", None), shutdown_timeout=getattr(args, "shutdown_timeout", None),
         webhook_allow=getattr(args, "webhook_allow", None),
         webhook_concurrency=getattr(args, "webhook_concurrency", None),
         webhook_timeout=getattr(args, "webhook_timeout", None),
@@ -149,10 +155,25 @@ def serve(settings: Settings) -> int:
     banner = f"simulator listening on http://{settings.host}:{settings.port} (admin: /_sim/health)"
     if settings.admin_token:
         banner += f"\nadmin token (send as X-Sim-Admin-Token on /_sim/): {settings.admin_token}"
-    server = AnnouncingServer(uvicorn_config(app, settings, settings.host, settings.port), banner)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down cleanly and re-raised it
-        server.run(sockets=[sock])
+    server = AnnouncingServer(uvicorn_config(app, settings, settings.host, settings.port), banner,
+                              app.state.shutdown_deadline)
+    # uvicorn shuts down gracefully on SIGTERM or Ctrl-C, then raises the signal again with this
+    # handler back: a SIGTERM that was handled is then an ordinary exit 0, not death by signal.
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        with contextlib.suppress(KeyboardInterrupt, Terminated):  # Ctrl-C / SIGTERM: shut down cleanly
+            server.run(sockets=[sock])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+class Terminated(Exception):
+    """SIGTERM, raised once the server has shut down gracefully."""
+
+
+def _terminated(_signum: int, _frame: Any) -> None:
+    raise Terminated
 
 
 def all_credentials(settings: Settings) -> dict[str, list[dict[str, Any]]]:

@@ -25,6 +25,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from simulator.core.limits import HEAD_PROBLEM
 from simulator.settings import Settings
+from simulator.shutdown import Deadline
 
 
 def _raw_answer(status: str, message: str) -> bytes:
@@ -125,6 +126,8 @@ def uvicorn_config(app: Any, settings: Settings, host: str, port: int) -> uvicor
     return uvicorn.Config(
         app, host=host, port=port, access_log=settings.access_log, log_level="warning", lifespan="on",
         http=guarded_protocol(settings.max_header_bytes, settings.read_timeout),
+        # requests in flight past it are cancelled; typed int, but uvicorn hands it to asyncio.timeout
+        timeout_graceful_shutdown=settings.shutdown_timeout,  # type: ignore[arg-type]
         ws="none",  # no operation is a websocket: importing a websocket library would only slow the start
     )
 
@@ -147,9 +150,15 @@ def bind(host: str, port: int) -> socket.socket:
 class AnnouncingServer(uvicorn.Server):
     """A uvicorn server that prints its banner once it is accepting connections."""
 
-    def __init__(self, config: uvicorn.Config, banner: str):
+    def __init__(self, config: uvicorn.Config, banner: str, deadline: Deadline | None = None):
         super().__init__(config)
         self._banner = banner
+        self._deadline = deadline  # the app's: its lifespan finishes due webhooks within what is left
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._deadline is not None:
+            self._deadline.start()
+        await super().shutdown(sockets=sockets)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)

@@ -16,6 +16,7 @@ from simulator.core.clock import parse_instant
 OVERFLOW_MODES = ("empty_page", "last_page", "exception")
 WEBHOOK_POLICIES = ("any", "loopback")
 REPLICA_NAME = re.compile(r"[!-~]([ -~]{0,126}[!-~])?")  # a header value: visible ASCII, no edge spaces
+LOG_FORMATS = ("text", "json")
 
 
 def default_fixtures() -> Path:
@@ -38,6 +39,8 @@ class Settings:
     max_namespaces: int = 1000
     tick_seconds: float = 0.5
     access_log: bool = False
+    shutdown_timeout: float = 10.0  # seconds from SIGTERM / Ctrl-C to finish requests in flight and due webhooks
+    log_format: str = "text"  # "json": one JSON line per request on standard output
     webhook_policy: str = "any"
     # Hosts webhooks may reach even though they resolve to link-local or cloud-metadata addresses.
     webhook_allow: tuple[str, ...] = ()
@@ -60,6 +63,8 @@ class Settings:
             raise ValueError(f"port must be from 0 to 65535, not {self.port}")
         if self.pagy_overflow not in OVERFLOW_MODES:
             raise ValueError(f"pagy_overflow must be one of {', '.join(OVERFLOW_MODES)}")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"log_format must be one of {', '.join(LOG_FORMATS)}")
         if self.webhook_policy not in WEBHOOK_POLICIES:
             raise ValueError(f"webhook_policy must be one of {', '.join(WEBHOOK_POLICIES)}")
         if self.journal_size < 1:
@@ -71,7 +76,7 @@ class Settings:
         for name in ("max_body_bytes", "max_header_bytes", "webhook_concurrency"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
-        for name in ("read_timeout", "webhook_timeout"):
+        for name in ("read_timeout", "webhook_timeout", "shutdown_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be a positive number of seconds")
         if self.namespace_ttl < 0:

@@ -5,6 +5,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from httpx._transports import default as httpx_transport
 from hypothesis import settings
 
 from simulator.app import create_app
@@ -13,6 +14,12 @@ from simulator.testing.server import ThreadedServer
 from tests.support import Sim, make_settings
 
 pytest_plugins = ["pytester"]
+
+# httpx maps httpcore's errors to its own through a table it builds on first use. Built inside an
+# in-process pytester run, the table would name httpcore classes that pytester unloads afterwards, and
+# later connection errors would escape as raw httpcore errors. Build it now, with the session's classes.
+with httpx_transport.map_httpcore_exceptions():
+    pass
 
 _names = itertools.count(1)
 

@@ -12,6 +12,7 @@ from simulator.core.clock import isoformat, parse_instant, to_datetime
 from simulator.core.dispatch import Call, Reply
 from simulator.core.errors import BadRequest, Conflict, Violation
 from simulator.core.journal import Entry
+from simulator.core.metrics import CONTENT_TYPE as METRICS_TYPE
 
 # Dates are formatted for years 1..9999 and seeded data reaches months around the clock: the clock
 # stays within 1970..9000 (a day of slack each side for offsets, as the spec's pattern allows).
@@ -144,8 +145,15 @@ def clear_coverage(call: Call[Any]) -> Reply:
     return Reply(None, status=204)
 
 
+def get_metrics(call: Call[Any]) -> Reply:
+    return Reply(call.registry.metrics.exposition(), media_type=METRICS_TYPE)
+
+
 def list_namespaces(call: Call[Any]) -> Reply:
-    return Reply({"namespaces": call.registry.names()})
+    view: dict[str, Any] = {"namespaces": call.registry.names()}
+    if call.params.get("memory"):
+        view["memory"] = {namespace.name: namespace.memory() for namespace in call.registry.all()}
+    return Reply(view)
 
 
 def get_namespace(call: Call[Any]) -> Reply:
@@ -158,6 +166,7 @@ def get_namespace(call: Call[Any]) -> Reply:
         "seeded_vendors": namespace.seeded_vendors(),
         "pending": [{"due": isoformat(to_datetime(due)), "what": label} for due, label in namespace.queue.pending()],
         "journal_entries": len(namespace.journal),
+        "memory": namespace.memory(),
     })
 
 
@@ -176,6 +185,7 @@ HANDLERS = {
     "clearJournal": clear_journal,
     "getCoverage": get_coverage,
     "clearCoverage": clear_coverage,
+    "getMetrics": get_metrics,
     "listNamespaces": list_namespaces,
     "getNamespace": get_namespace,
     "deleteNamespace": delete_namespace,

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import socket
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,11 +58,17 @@ class Applied:
 NOTHING = Applied()
 
 
+def _uncounted(_vendor: str, _kind: str) -> None:
+    return None
+
+
 async def apply_faults(plan: FaultPlan, vendor: str | None, operation_id: str, path: str, now: float,
-                       notes: list[str], errors: _Renders) -> Applied:
+                       notes: list[str], errors: _Renders,
+                       fired: Callable[[str, str], None] = _uncounted) -> Applied:
     """Count the call against the plan, wait its latency, and say what else the plan does to it.
 
-    ``notes`` (the request's journal warnings) gets one line per rule that fired.
+    ``notes`` (the request's journal warnings) gets one line per rule that fired, ``fired`` (the
+    server's metrics) the vendor and effect kind of each.
     """
     if vendor is None:
         return NOTHING
@@ -69,6 +76,8 @@ async def apply_faults(plan: FaultPlan, vendor: str | None, operation_id: str, p
     if decision is None:
         return NOTHING
     notes.extend(decision.notes)
+    for kind in decision.kinds:
+        fired(vendor, kind)
     if decision.delay > 0:
         await asyncio.sleep(decision.delay)
     effect = decision.effect

@@ -73,6 +73,7 @@ class Decision:
     delay: float = 0.0
     answer: Rule | None = None
     notes: list[str] = field(default_factory=list)  # journaled with the call
+    kinds: list[str] = field(default_factory=list)  # the effect kind of each rule that fired (metrics)
 
     @property
     def effect(self) -> Effect | None:
@@ -141,10 +142,12 @@ class FaultPlan:
                 delay = draw_latency(effect, rule.delays)
                 decision.delay += delay
                 decision.notes.append(f"fault {rule.id}: latency {delay * 1000:.0f} ms")
+                decision.kinds.append("latency")
             elif decision is None or decision.answer is None:
                 decision = decision or Decision()
                 decision.answer = rule
                 decision.notes.append(f"fault {rule.id}: {describe(effect)}")
+                decision.kinds.append(effect_kind(effect))
             else:
                 continue  # an earlier rule already decides the answer
             rule.fired += 1
@@ -162,6 +165,17 @@ class FaultPlan:
                 rule.fired += 1
                 chosen = rule
         return chosen
+
+
+_KINDS: dict[type, str] = {StatusEffect: "status", LatencyEffect: "latency", DisconnectEffect: "disconnect",
+                           SlowBodyEffect: "slow_body"}
+
+
+def effect_kind(effect: Effect) -> str:
+    """The name a rule's effect has in a fault plan (``status``, ``latency``, ...; a webhook effect's own kind)."""
+    if isinstance(effect, WebhookEffect):
+        return effect.kind
+    return _KINDS.get(type(effect), "other")
 
 
 def draw_latency(effect: LatencyEffect, source: SeededSource) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,6 +52,10 @@ class Journal:
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(list(self._entries))
+
+    def sample(self, limit: int) -> Iterator[Entry]:
+        """At most ``limit`` entries, oldest first, without copying the journal (memory estimates)."""
+        return itertools.islice(self._entries, limit)
 
     def clear(self) -> None:
         self._entries.clear()

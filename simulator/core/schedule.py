@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -86,6 +86,10 @@ class DueQueue:
         for source in self._sources:
             items += source.pending()
         return sorted(items, key=lambda item: item[0])
+
+    def sample(self, limit: int) -> Iterator[Effect]:
+        """At most ``limit`` waiting effects, in no particular order (memory estimates)."""
+        return (item.effect for item in itertools.islice(self._heap, limit))
 
     def clear(self) -> None:
         self._heap.clear()

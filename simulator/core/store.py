@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from simulator.core import heap
+from simulator.core import footprint, heap
 from simulator.core.auth import TokenTime
 from simulator.core.clock import Clock, monotonic, wall_time
 from simulator.core.coverage import Coverage
@@ -31,6 +31,7 @@ from simulator.core.errors import BadRequest, NotFound, TooManyRequests
 from simulator.core.faultrules import RuleSpec
 from simulator.core.faults import FaultPlan
 from simulator.core.journal import Journal
+from simulator.core.metrics import Gauges, Metrics, Tally
 from simulator.core.rand import SeededSource
 from simulator.core.ratelimit import RateLimits, RateProfile
 from simulator.core.records import RecordCodec
@@ -99,6 +100,8 @@ class StoreConfig:
     effects: EffectTable = field(default_factory=EffectTable)
     # vendor -> how its records become data and back (VendorPlugin.records): state documents, --state-dir
     codecs: Mapping[str, RecordCodec] = field(default_factory=dict)
+    # where the server counts what it did (GET /_sim/metrics): one for the server, shared by its namespaces
+    tally: Tally = field(default_factory=Tally, compare=False)
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,14 @@ class Namespace:
     def busy(self) -> bool:
         """Seeding or firing a backlog of due effects: requests here wait, the ticker and eviction pass."""
         return self._busy is not None
+
+    def memory(self) -> dict[str, int]:
+        """Bytes this namespace holds on its own, estimated with bounded work (see :mod:`footprint`)."""
+        records = sum(footprint.backend_bytes(backend) for backend in self._states.values())
+        journal = footprint.sampled_bytes(self.journal.sample(footprint.SAMPLE), len(self.journal))
+        pending = (footprint.sampled_bytes(self.queue.sample(footprint.SAMPLE), len(self.queue))
+                   + footprint.sampled_bytes(self.webhooks.sample(footprint.SAMPLE), self.webhooks.pending_count))
+        return {"records": records, "journal": journal, "pending": pending, "total": records + journal + pending}
 
     def is_seeded(self, vendor: str) -> bool:
         return vendor in self._states
@@ -330,6 +341,7 @@ class Registry:
         # vendor -> the webhooks it declares, which fault rules may match (filled in by the app)
         self.webhooks: dict[str, tuple[str, ...]] = {}
         self.keeper: Keeper | None = None  # --state-dir (set by the app)
+        self.metrics = Metrics(config.tally, Gauges(lambda: len(self._namespaces), self._journal_entries))
 
     def get(self, name: str) -> Namespace:
         namespace = self._namespaces.get(name)
@@ -395,6 +407,9 @@ class Registry:
         for name in idle:
             self._namespaces.pop(name).close()
         return idle
+
+    def _journal_entries(self) -> int:
+        return sum(len(namespace.journal) for namespace in self._namespaces.values())
 
     def all(self) -> list[Namespace]:
         return list(self._namespaces.values())

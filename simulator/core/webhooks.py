@@ -29,7 +29,7 @@ import heapq
 import itertools
 import weakref
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -38,6 +38,7 @@ import orjson
 from simulator.core.clock import monotonic
 from simulator.core.faults import FaultPlan
 from simulator.core.journal import Entry, Journal
+from simulator.core.metrics import Tally
 from simulator.core.rand import SeededSource
 from simulator.core.schedule import DueQueue
 from simulator.core.webhook_faults import AppliedFault, Builder, Holds, SignedClaims
@@ -100,6 +101,9 @@ class WebhookConfig(Protocol):
     @property
     def webhook_builders(self) -> Mapping[str, Mapping[str, Builder]]: ...  # vendor -> webhook -> builder
 
+    @property
+    def tally(self) -> Tally: ...  # the server's metrics
+
 
 def retry_delay(seed: int, delivery_id: int, attempt: int) -> float:
     """Seconds of namespace time between failed ``attempt`` of a delivery and the next one.
@@ -135,8 +139,10 @@ class WebhookSender:
                  policy: str = "any", allow: tuple[str, ...] = (), concurrency: int = 16, timeout: float = 5.0,
                  resolver: Resolver = system_resolver, max_pending: int = MAX_PENDING,
                  builders: Mapping[str, Mapping[str, Builder]] | None = None,
-                 plan: Callable[[], FaultPlan | None] = lambda: None, token_now: Callable[[], float] | None = None):
+                 plan: Callable[[], FaultPlan | None] = lambda: None, token_now: Callable[[], float] | None = None,
+                 tally: Tally | None = None):
         self._queue = queue
+        self._tally = tally or Tally()
         self._now = clock_now
         self._journal = journal
         self._seed = seed
@@ -163,6 +169,11 @@ class WebhookSender:
     def pending_count(self) -> int:
         return len(self._scheduled) + len(self._ready) + self._sending + len(self._holds)
 
+    def sample(self, limit: int) -> Iterator[Delivery]:
+        """At most ``limit`` deliveries waiting to be sent, in no particular order (memory estimates)."""
+        waiting = itertools.chain((item[2] for item in self._scheduled), self._ready)
+        return itertools.islice(waiting, limit)
+
     def post(self, url: str, payload: Any, vendor: str, event: str) -> None:
         """Schedule a delivery due now; it starts on the next drain of the namespace queue.
 
@@ -175,6 +186,7 @@ class WebhookSender:
         if rule is not None:
             assert isinstance(rule.spec.effect, WebhookEffect)
             delivery = replace(delivery, fault=AppliedFault(rule.id, rule.spec.effect, rule.spec.document["effect"]))
+            self._tally.fault(vendor, rule.spec.effect.kind)
         if self.pending_count >= self._max_pending:
             self._record(delivery, Outcome(error=f"dropped: {self._max_pending} deliveries already wait in this "
                                                  "namespace"), 0.0, {"dropped": True})
@@ -325,8 +337,10 @@ class WebhookSender:
 
     def _record(self, delivery: Delivery, outcome: Outcome, seconds: float, extra: dict[str, Any]) -> None:
         url = delivery.url[:URL_CHARS]
+        delivered = 200 <= outcome.status < 300
+        self._tally.delivery(delivery.vendor, delivered)
         detail: dict[str, Any] = {"event": delivery.event, "url": url, "attempt": delivery.attempt,
-                                  "delivered": 200 <= outcome.status < 300, **extra}
+                                  "delivered": delivered, **extra}
         if outcome.error:
             detail["error"] = outcome.error
         if delivery.fault is not None:
@@ -361,4 +375,4 @@ def open_sender(queue: DueQueue, clock_now: Callable[[], float], journal: Journa
     return WebhookSender(queue, clock_now, journal, seed=config.seed, policy=config.webhook_policy,
                          allow=config.webhook_allow, concurrency=config.webhook_concurrency,
                          timeout=config.webhook_timeout, builders=config.webhook_builders, plan=plan,
-                         token_now=token_now)
+                         token_now=token_now, tally=config.tally)

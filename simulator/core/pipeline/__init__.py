@@ -18,6 +18,7 @@ Raw ASGI throughout: Request/Response objects cost more than the work on the hot
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from simulator.core.clock import monotonic
@@ -58,7 +59,7 @@ NAMESPACE_PREFIX = "/_ns/"
 class Pipeline:
     def __init__(self, registry: Registry, router: Router, *, lenient: bool, validate_responses: bool,
                  limits: RequestLimits, guard: AdminGuard, other: Any = None, store: StateStore | None = None,
-                 replica: str = "simulator"):
+                 replica: str = "simulator", log: Callable[[Exchange, float], None] | None = None):
         self.registry = registry
         self.router = router
         self.lenient = lenient
@@ -80,6 +81,7 @@ class Pipeline:
         self.reply_stages: list[Stage] = [Persist(registry, store), Mutate(), RateLimitHeaders(),
                                           ReplicaHeader(replica)]
         self.record = Record(registry)
+        self.log = log  # one line per request (--log-format json), or None
 
     async def __call__(self, scope: Any, receive: Any, send_message: Any) -> None:
         if scope["type"] != "http":
@@ -93,7 +95,10 @@ class Pipeline:
             logger.exception("cannot render the answer to %s %s", exchange.method, exchange.path)
             render(exchange, exchange.errors.render(simulator_bug(bug)), validate_responses=False)
         await send(exchange)
-        self.record(exchange, (monotonic() - exchange.started) * 1000)
+        elapsed_ms = (monotonic() - exchange.started) * 1000
+        self.record(exchange, elapsed_ms)
+        if self.log is not None:
+            self.log(exchange, elapsed_ms)
 
     def _exchange(self, scope: Any, receive: Any, send_message: Any) -> Exchange:
         """The exchange of a request; its namespace from the /_ns/NAME prefix or the X-Sim-Namespace header."""

@@ -12,6 +12,7 @@ from simulator.core.errors import SimulatorError
 from simulator.core.faulteffects import send_faulty
 from simulator.core.journal import Entry
 from simulator.core.jsonlimits import excerpt
+from simulator.core.metrics import ADMIN, NO_VENDOR
 from simulator.core.pipeline.exchange import Exchange
 from simulator.core.render import plain
 
@@ -99,10 +100,16 @@ class Record:
     name: str = "journal"
 
     def __call__(self, exchange: Exchange, elapsed_ms: float) -> None:
+        binding = exchange.binding
+        # Counted for the server's metrics whether or not the request reached a namespace
+        if binding is None:
+            self.registry.config.tally.request(NO_VENDOR, NO_VENDOR, exchange.status, elapsed_ms / 1000)
+        else:
+            self.registry.config.tally.request(binding.backend or ADMIN, binding.operation.operation_id,
+                                               exchange.status, elapsed_ms / 1000)
         namespace = self.registry.find(exchange.namespace_name)
         if namespace is None:
             return
-        binding = exchange.binding
         if binding is not None:
             namespace.coverage.record(binding.operation.operation_id, exchange.status, exchange.violations,
                                       exchange.response_violations)

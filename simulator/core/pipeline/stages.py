@@ -154,7 +154,8 @@ class Faults:
         if namespace is None or namespace.faults is None:
             return
         applied = await apply_faults(namespace.faults, binding.backend, binding.operation.operation_id,
-                                     exchange.path, namespace.clock.timestamp(), exchange.warnings, exchange.errors)
+                                     exchange.path, namespace.clock.timestamp(), exchange.warnings, exchange.errors,
+                                     namespace.config.tally.fault)
         exchange.send_effect = applied.send_effect
         if applied.reply is not None:
             exchange.reply = applied.reply
