@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="contract coverage and spec violations of a namespace's traffic")
     report.add_argument("--url", default="http://127.0.0.1:8000", help="the running simulator")
     report.add_argument("--namespace", default="default", help="namespace whose traffic to report")
-    report.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    report.add_argument("--format", choices=("text", "json", "junit", "html"), default="text")
     report.add_argument("--output", "-o", type=Path, help="write here instead of standard output")
     report.add_argument("--admin-token", default=os.environ.get("SIM_ADMIN_TOKEN") or None,
                         help="sent as X-Sim-Admin-Token, for a simulator that guards /_sim/ (default $SIM_ADMIN_TOKEN)")
@@ -198,8 +198,10 @@ def report(args: argparse.Namespace) -> int:
 
     from simulator.core.store import DEFAULT_NAMESPACE
     from simulator.report import FORMATS, has_violations
+    from simulator.report_html import JOURNAL_LIMIT, as_html
 
     headers = {"X-Sim-Admin-Token": args.admin_token} if args.admin_token else {}
+    requests: list[dict[str, Any]] = []
     try:
         with httpx.Client(base_url=args.url.rstrip("/"), headers=headers, timeout=30) as client:
             # Any request naming a namespace creates it: ask for the list first, so a typo creates nothing.
@@ -208,14 +210,19 @@ def report(args: argparse.Namespace) -> int:
                 print(f"simulator: no namespace {args.namespace!r}; known: {', '.join(names) or 'none'}",
                       file=sys.stderr)
                 return 2
-            coverage = _answer(client.get("/_sim/coverage", headers={"X-Sim-Namespace": args.namespace}), args.url)
+            scoped = {"X-Sim-Namespace": args.namespace}
+            coverage = _answer(client.get("/_sim/coverage", headers=scoped), args.url)
+            if args.format == "html":  # the page names the request behind each violation, from the journal
+                journal = _answer(client.get("/_sim/journal", headers=scoped, params={
+                    "violations": "true", "limit": JOURNAL_LIMIT}), args.url)
+                requests = [e for e in journal["entries"] if e["kind"] == "request"]
     except httpx.HTTPError as error:
         print(f"simulator: cannot reach {args.url}: {error}", file=sys.stderr)
         return 2
     except _Unanswered as error:
         print(f"simulator: {error}", file=sys.stderr)
         return 2
-    rendered = FORMATS[args.format](coverage)
+    rendered = as_html(coverage, requests) if args.format == "html" else FORMATS[args.format](coverage)
     if args.output:
         try:
             args.output.write_text(rendered + "\n", encoding="utf-8")

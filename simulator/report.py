@@ -1,7 +1,8 @@
 """`simulator report`: what a client's traffic exercised of each vendor's contract, and what it broke.
 
 Formats: ``text`` for people, ``json`` for tools, ``junit`` for CI (one test case per operation; an
-operation whose requests broke the spec is a failure, one never called is skipped).
+operation whose requests broke the spec is a failure, one never called is skipped), ``html`` for a CI
+artifact people open (see ``simulator.report_html``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 import orjson
+
+from simulator.report_html import as_html
 
 
 def has_violations(coverage: dict[str, Any]) -> bool:
@@ -77,4 +80,4 @@ def as_junit(coverage: dict[str, Any]) -> str:
     return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True)
 
 
-FORMATS = {"text": as_text, "json": as_json, "junit": as_junit}
+FORMATS = {"text": as_text, "json": as_json, "junit": as_junit, "html": as_html}
