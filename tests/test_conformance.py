@@ -121,6 +121,8 @@ def test_readme_check_your_client_examples(tmp_path: Path) -> None:
     assert journal["entries"][0]["violations"][0]["field"] == "query.start_time"
     junit = ElementTree.parse(tmp_path / "contract-report.xml").getroot()
     assert junit.find("testsuite[@name='prevail']/testcase/failure") is not None
+    page = (tmp_path / "contract-report.html").read_text(encoding="utf-8")
+    assert "query.start_time" in page and "GET /api/v1/session_requests?start_time=yesterday" in page
 
     with ThreadedServer(create_app(make_settings(clock_frozen=False))) as strict:
         result = run_readme_block(verify_block, strict.url, 8001, tmp_path)
