@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from simulator.app import create_app
@@ -51,6 +52,10 @@ def start_chromium(width: int = 1400, height: int = 1000) -> Any:
 def ui_server() -> Iterator[ThreadedServer]:
     with ThreadedServer(create_app(make_settings())) as server:
         yield server
+        # What the page asked for and what the test provoked must have been answered as the spec says.
+        entries = httpx.get(f"{server.url}/_sim/journal", timeout=10).json()["entries"]
+        broken = [entry for entry in entries if entry["response_violations"]]
+        assert not broken, f"responses broke the spec: {broken}"
 
 
 @pytest.fixture
