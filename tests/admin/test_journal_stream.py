@@ -52,6 +52,9 @@ def test_entries_are_streamed_as_they_are_recorded(server: ThreadedServer) -> No
         assert invalid.status_code == 422
         entry = _events(lines, 1)[0]
         assert entry["operation_id"] == "createSessionRequest" and entry["status"] == 422 and entry["violations"]
+    # Each event is the entry as GET /_sim/journal shows it (an answer the server checks against the spec)
+    journal = httpx.get(f"{server.url}/_sim/journal", headers={"X-Sim-Namespace": "live"}).json()["entries"]
+    assert next(item for item in journal if item["seq"] == entry["seq"]) == entry
     with httpx.stream("GET", f"{server.url}/_sim/journal/stream", params={"after": entry["seq"]},
                       headers={"X-Sim-Namespace": "live"}, timeout=10) as later:
         assert _events(later.iter_lines(), 1)[0]["operation_id"] == "streamJournal"  # the first stream, ended
