@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simulator import __version__
-from simulator.admin import faults, fuzz, rate_limits, state
+from simulator.admin import faults, fuzz, journal_stream, rate_limits, state, ui
+from simulator.admin.journal_view import entry_view
 from simulator.core.auth import TOKEN_CLOCKS
 from simulator.core.clock import isoformat, parse_instant, to_datetime
 from simulator.core.dispatch import Call, Reply
 from simulator.core.errors import BadRequest, Conflict, Violation
-from simulator.core.journal import Entry
 from simulator.core.metrics import CONTENT_TYPE as METRICS_TYPE
 
 # Dates are formatted for years 1..9999 and seeded data reaches months around the clock: the clock
@@ -87,28 +87,6 @@ async def advance_clock(call: Call[Any]) -> Reply:
     return _clock_view(call, fired=fired)
 
 
-def _entry_view(entry: Entry) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "seq": entry.seq,
-        "at": isoformat(to_datetime(entry.at)),
-        "kind": entry.kind,
-        "method": entry.method,
-        "path": entry.path,
-        "query": entry.query.decode("latin-1"),
-        "vendor": entry.vendor,
-        "operation_id": entry.operation_id,
-        "status": entry.status,
-        "latency_ms": round(entry.latency_ms, 3),
-        "violations": [v.as_dict() for v in entry.violations],
-        "response_violations": [v.as_dict() for v in entry.response_violations],
-    }
-    if entry.detail:
-        view["detail"] = entry.detail
-    if entry.warnings:
-        view["warnings"] = list(entry.warnings)
-    return view
-
-
 def get_journal(call: Call[Any]) -> Reply:
     vendor = call.params.get("vendor")
     operation = call.params.get("operation")
@@ -126,7 +104,7 @@ def get_journal(call: Call[Any]) -> Reply:
     return Reply({
         "namespace": call.namespace.name,
         "capacity": call.namespace.journal.capacity,
-        "entries": [_entry_view(entry) for entry in entries],
+        "entries": [entry_view(entry) for entry in entries],
     })
 
 
@@ -193,4 +171,6 @@ HANDLERS = {
     **faults.HANDLERS,
     **fuzz.HANDLERS,
     **state.HANDLERS,
+    **journal_stream.HANDLERS,
+    **ui.HANDLERS,
 }

@@ -79,7 +79,7 @@ def test_the_spec_declares_the_header_on_every_answer_that_carries_it() -> None:
     components = spec["components"]["responses"]
     wide = [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()
             if isinstance(op, dict) and op.get("x-sim-server-wide")]
-    assert len(wide) == 6  # health, metrics, namespaces list, one namespace, its deletion, a copy
+    assert len(wide) == 7  # health, metrics, namespaces list, one namespace, its deletion, a copy, the dashboard
     for path, method, op in wide:
         for status, response in op["responses"].items():
             if "$ref" in response:

@@ -10,7 +10,9 @@ from simulator.app import create_app
 from simulator.core.spec import specs_dir
 from tests.support import make_settings
 
-schema = schemathesis.openapi.from_path(specs_dir() / "admin.yaml")
+# The journal stream ends only when its client goes, which an in-process call never does: it is
+# checked against the spec in tests/admin/test_journal_stream.py instead.
+schema = schemathesis.openapi.from_path(specs_dir() / "admin.yaml").exclude(operation_id="streamJournal")
 schema.app = create_app(make_settings(clock_frozen=False))
 
 

@@ -15,6 +15,7 @@ from simulator.core.jsonlimits import excerpt
 from simulator.core.metrics import ADMIN, NO_VENDOR
 from simulator.core.pipeline.exchange import Exchange
 from simulator.core.render import plain
+from simulator.core.stream import Stream, pump
 
 if TYPE_CHECKING:
     from simulator.core.dispatch import Reply
@@ -32,6 +33,10 @@ def render(exchange: Exchange, reply: Reply, *, validate_responses: bool) -> Non
     """Status, headers and bytes of ``reply``; a JSON answer is first checked against the spec."""
     if isinstance(reply.body, Blob):
         _render_blob(exchange, reply)
+        return
+    if isinstance(reply.body, Stream):  # sent chunk by chunk by ``send``; nothing to self-check
+        _set(exchange, reply.status, reply.headers, b"", reply.media_type)
+        exchange.stream = reply.body
         return
     if reply.body is None:
         _set(exchange, reply.status, reply.headers, b"", None)
@@ -80,6 +85,9 @@ def _render_blob(exchange: Exchange, reply: Reply) -> None:
 
 
 async def send(exchange: Exchange) -> None:
+    if exchange.stream is not None:
+        await _send_stream(exchange, exchange.stream)
+        return
     raw_headers = [(b"content-length", str(len(exchange.content)).encode())]
     if exchange.media_type:
         raw_headers.append((b"content-type", exchange.media_type.encode()))
@@ -90,6 +98,22 @@ async def send(exchange: Exchange) -> None:
         return
     await exchange.send({"type": "http.response.start", "status": exchange.status, "headers": raw_headers})
     await exchange.send({"type": "http.response.body", "body": body})
+
+
+async def _send_stream(exchange: Exchange, stream: Stream) -> None:
+    raw_headers = [(b"content-type", exchange.media_type.encode())] if exchange.media_type else []
+    raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in exchange.response_headers.items()]
+    try:
+        await exchange.send({"type": "http.response.start", "status": exchange.status, "headers": raw_headers,
+                             "more_body": True})
+    except BaseException:
+        stream.release()
+        raise
+    if exchange.method == "HEAD":
+        stream.release()
+        await exchange.send({"type": "http.response.body", "body": b""})
+        return
+    await pump(stream, exchange.receive, exchange.send)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.core.clock import monotonic
 from simulator.core.errors import Violation
+from simulator.core.stream import Stream
 from simulator.core.validation import CheckedRequest
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     content: bytes = b""
     media_type: str | None = None
+    stream: Stream | None = None  # a streamed body (server-sent events), sent after the head
 
     @property
     def violations(self) -> list[Violation]:
