@@ -18,7 +18,7 @@ from simulator.core.faults import FaultPlan, Rule
 from simulator.core.fuzz import FuzzPlan
 from simulator.core.rand import SeededSource
 from simulator.core.ratelimit import ActiveLimit, Bucket, Limit, RateLimits, RateProfile
-from simulator.core.records import StateError
+from simulator.core.records import StateError, to_data
 from simulator.core.webhook_faults import AppliedFault, SignedClaims
 from simulator.core.webhookrules import WebhookRuleError, parse_webhook_effect
 from simulator.core.webhooks import Delivery, WebhookSender
@@ -168,20 +168,12 @@ def _delivery_data(delivery: Delivery) -> dict[str, Any]:
                              "event": delivery.event, "attempt": delivery.attempt, "due": delivery.due,
                              "copy": delivery.copy}
     if isinstance(payload, SignedClaims):
-        shown["signed"] = {"claims": _plain(payload.claims), "key": payload.key}
+        shown["signed"] = {"claims": to_data(payload.claims), "key": payload.key}
     else:
-        shown["payload"] = _plain(payload)
+        shown["payload"] = to_data(payload)
     if delivery.fault is not None:
-        shown["fault"] = {"rule": delivery.fault.rule, "effect": _plain(delivery.fault.document)}
+        shown["fault"] = {"rule": delivery.fault.rule, "effect": to_data(delivery.fault.document)}
     return shown
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
-    return value
 
 
 def load_webhooks(data: Mapping[str, Any]) -> tuple[int, list[Delivery], list[tuple[float, int | None, Delivery]]]:

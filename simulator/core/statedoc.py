@@ -22,7 +22,7 @@ from simulator.core.effects import Effect, EffectError
 from simulator.core.faultrules import parse_rule
 from simulator.core.planstate import Catalog
 from simulator.core.rand import SeededSource
-from simulator.core.records import StateError
+from simulator.core.records import StateError, to_data
 from simulator.core.store import Namespace, Registry
 
 FORMAT = 1
@@ -50,16 +50,8 @@ def dump(namespace: Namespace, vendors: Iterable[str] | None = None) -> dict[str
 
 
 def effect_data(effect: Effect) -> dict[str, Any]:
-    return {"vendor": effect.vendor, "name": effect.name, "args": _plain(effect.args), "due": effect.due,
+    return {"vendor": effect.vendor, "name": effect.name, "args": to_data(effect.args), "due": effect.due,
             "label": effect.label}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
-    return value
 
 
 def catalog_of(registry: Registry) -> Catalog:
