@@ -14,8 +14,7 @@ import base64
 import binascii
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -25,9 +24,11 @@ TOKEN_CLOCKS = ("wall", "namespace")
 LEEWAY = 5  # seconds of clock skew allowed on 'nbf' and 'iat' (a token minted a moment ahead of us)
 
 
-@dataclass(frozen=True)
-class TokenTime:
-    """The instant a token is judged at and the clock that gave it (named in every refusal about time)."""
+class TokenTime(NamedTuple):
+    """The instant a token is judged at and the clock that gave it (named in every refusal about time).
+
+    A tuple, not a dataclass: one is made per authenticated request.
+    """
 
     now: float
     clock: str  # one of TOKEN_CLOCKS
@@ -88,11 +89,20 @@ def verify_hs256(
     secret = key_for(claims)
     if secret is None:
         raise Unauthorized("Token names an unknown tenant", "invalid_token")
-    verified = _verified_claims(token, secret)
-    if verified.get("exp") is None and require_exp:
+    verified = _verified(token, secret)
+    if verified.expiry is None and require_exp:
         raise Unauthorized("Token payload has no 'exp' claim", "invalid_token")
     _judge_times(verified, at)
-    return verified
+    return verified.claims
+
+
+class _Verified(NamedTuple):
+    """A token whose signature matched, with its time claims read once (judged on every request)."""
+
+    claims: dict[str, Any]
+    expiry: float | None
+    not_before: float | None
+    issued: float | None
 
 
 def _epoch_claim(claims: Mapping[str, Any], name: str) -> float | None:
@@ -104,22 +114,28 @@ def _epoch_claim(claims: Mapping[str, Any], name: str) -> float | None:
     return float(value)
 
 
-def _judge_times(claims: Mapping[str, Any], at: TokenTime) -> None:
+def _judge_times(verified: _Verified, at: TokenTime) -> None:
     """``exp`` (strict), ``nbf`` and ``iat`` (with :data:`LEEWAY`), each judged at ``at``."""
-    expiry, not_before, issued = (_epoch_claim(claims, name) for name in ("exp", "nbf", "iat"))
-    by = f"by the {at.clock} clock"
-    if expiry is not None and expiry <= at.now:
-        raise Unauthorized(f"Token expired {int(at.now - expiry)} s ago {by} (exp {int(expiry)}, now {int(at.now)})",
-                           "token_expired")
-    if not_before is not None and not_before > at.now + LEEWAY:
-        raise Unauthorized(f"Token not valid yet: 'nbf' is {int(not_before - at.now)} s ahead {by} (nbf "
-                           f"{int(not_before)}, now {int(at.now)}; {LEEWAY} s leeway)", "token_not_yet_valid")
-    if issued is not None and issued > at.now + LEEWAY:
-        raise Unauthorized(f"Token issued in the future: 'iat' is {int(issued - at.now)} s ahead {by} (iat "
-                           f"{int(issued)}, now {int(at.now)}; {LEEWAY} s leeway)", "token_issued_in_future")
+    expiry, not_before, issued = verified.expiry, verified.not_before, verified.issued
+    now = at.now
+    if expiry is not None and expiry <= now:
+        raise Unauthorized(f"Token expired {int(now - expiry)} s ago by the {at.clock} clock (exp {int(expiry)}, "
+                           f"now {int(now)})", "token_expired")
+    if not_before is not None and not_before > now + LEEWAY:
+        raise Unauthorized(f"Token not valid yet: 'nbf' is {int(not_before - now)} s ahead by the {at.clock} clock "
+                           f"(nbf {int(not_before)}, now {int(now)}; {LEEWAY} s leeway)", "token_not_yet_valid")
+    if issued is not None and issued > now + LEEWAY:
+        raise Unauthorized(f"Token issued in the future: 'iat' is {int(issued - now)} s ahead by the {at.clock} "
+                           f"clock (iat {int(issued)}, now {int(now)}; {LEEWAY} s leeway)", "token_issued_in_future")
 
 
 @functools.lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> _Verified:
+    """The signature check and the time claims' types, once per token and key (failures are not kept)."""
+    claims = _verified_claims(token, secret)
+    return _Verified(claims, _epoch_claim(claims, "exp"), _epoch_claim(claims, "nbf"), _epoch_claim(claims, "iat"))
+
+
 def _verified_claims(token: str, secret: str) -> dict[str, Any]:
     jwt = _jwt()
     try:

@@ -6,7 +6,7 @@ size is bounded by the specs (operations x statuses) plus a cap on distinct viol
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,12 +40,16 @@ class Coverage:
         self._tallies: dict[str, _Tally] = {}
         self._groups = 0
 
-    def record(self, operation_id: str, status: int, violations: Iterable[Violation],
-               response_violations: Iterable[Violation]) -> None:
-        tally = self._tallies.setdefault(operation_id, _Tally())
+    def record(self, operation_id: str, status: int, violations: Collection[Violation],
+               response_violations: Collection[Violation]) -> None:
+        tally = self._tallies.get(operation_id)
+        if tally is None:  # not setdefault: that would build a tally (three dicts) on every request
+            tally = self._tallies[operation_id] = _Tally()
         tally.statuses[status] = tally.statuses.get(status, 0) + 1
-        self._group(tally.violations, violations)
-        self._group(tally.response_violations, response_violations)
+        if violations:
+            self._group(tally.violations, violations)
+        if response_violations:
+            self._group(tally.response_violations, response_violations)
 
     def _group(self, groups: dict[tuple[str, str], _Group], violations: Iterable[Violation]) -> None:
         for violation in violations:

@@ -134,6 +134,11 @@ def _journaled(mutation: str | None, outcome: Outcome, plan: FuzzPlan) -> dict[s
     return {"mutation": detail}
 
 
+def fuzzable(operation: Operation) -> bool:
+    """Vendor operations only: the admin API's own answers are never mutated."""
+    return not operation.path.startswith(ADMIN_PREFIX)
+
+
 def mutate_reply(plan: FuzzPlan, owner: Any, binding: Binding, reply: Reply, detail: dict[str, Any]) -> Reply:
     """The reply with its body mutated within the spec (and ``X-Sim-Mutation``), or as it was.
 
@@ -142,7 +147,7 @@ def mutate_reply(plan: FuzzPlan, owner: Any, binding: Binding, reply: Reply, det
     """
     operation = binding.operation
     if (not 200 <= reply.status < 300 or not isinstance(reply.body, dict | list)
-            or operation.path.startswith(ADMIN_PREFIX) or not plan.covers(binding.backend, operation)):
+            or not fuzzable(operation) or not plan.covers(binding.backend, operation)):
         return reply
     _, pointer = operation.response_schema(reply.status, reply.media_type)
     if pointer is None:

@@ -24,14 +24,14 @@ class Tally:
     """What the server did since it started, as plain counters keyed by label values."""
 
     def __init__(self) -> None:
-        self.requests: dict[tuple[str, str, str], int] = {}  # (vendor, operation, status) -> count
+        self.requests: dict[tuple[str, str, int], int] = {}  # (vendor, operation, status) -> count
         self.latency: dict[str, list[float]] = {}  # vendor -> per-bucket counts (+Inf last), then the sum
         self.deliveries: dict[str, int] = {}  # vendor -> webhook delivery attempts
         self.delivery_failures: dict[str, int] = {}  # vendor -> attempts not answered 2xx
         self.faults: dict[tuple[str, str], int] = {}  # (vendor, effect kind) -> rules fired
 
     def request(self, vendor: str, operation: str, status: int, seconds: float) -> None:
-        key = (vendor, operation, str(status))
+        key = (vendor, operation, status)
         requests = self.requests
         requests[key] = requests.get(key, 0) + 1
         counts = self.latency.get(vendor)
@@ -63,8 +63,8 @@ def _families(tally: Tally, gauges: Gauges) -> Iterator[Any]:
 
     requests = CounterMetricFamily("sim_requests", "HTTP requests answered, by vendor, operation and status",
                                    labels=["vendor", "operation", "status"])
-    for request_labels, count in sorted(tally.requests.items()):
-        requests.add_metric(list(request_labels), count)
+    for (vendor, operation, status), count in sorted(tally.requests.items()):
+        requests.add_metric([vendor, operation, str(status)], count)
     yield requests
     latency = HistogramMetricFamily("sim_request_duration_seconds",
                                     "Time from a request's arrival to its answer being sent, by vendor",

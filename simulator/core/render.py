@@ -34,6 +34,18 @@ def rendered(entity: T, build: Callable[[T], Any]) -> orjson.Fragment:
     return fragment
 
 
+def rendered_all(entities: list[T], build: Callable[[T], Any]) -> list[orjson.Fragment]:
+    """:func:`rendered` of each entity, in one loop (a list page calls it for every record it shows)."""
+    views = []
+    for entity in entities:
+        cached = entity._rendered
+        if cached is None or cached[0] != entity.revision:
+            views.append(rendered(entity, build))
+        else:
+            views.append(cached[1])
+    return views
+
+
 def plain(body: Any) -> Any:
     """A body with its fragments expanded, for validators that need plain JSON values."""
     return orjson.loads(orjson.dumps(body))

@@ -48,6 +48,7 @@ from simulator.core.pipeline.stages import (
 from simulator.core.store import DEFAULT_NAMESPACE, Registry
 
 if TYPE_CHECKING:
+    from simulator.core.dispatch import Binding
     from simulator.core.persist import StateStore
 
 __all__ = ["Exchange", "Pipeline", "Router", "Stage"]
@@ -80,6 +81,7 @@ class Pipeline:
         ]
         self.reply_stages: list[Stage] = [Persist(registry, store), Mutate(), RateLimitHeaders(),
                                           ReplicaHeader(replica)]
+        self._plans: dict[int, tuple[tuple[Stage, ...], tuple[Stage, ...]]] = {}
         self.record = Record(registry)
         self.log = log  # one line per request (--log-format json), or None
 
@@ -113,9 +115,24 @@ class Pipeline:
         return Exchange(scope=scope, receive=receive, send=send_message, method=scope["method"], path=path,
                         headers=headers, errors=self.router.area(path), namespace_name=name)
 
+    def _plan(self, binding: Binding) -> tuple[tuple[Stage, ...], tuple[Stage, ...]]:
+        """The stages after routing that can act on this operation (kept per binding: bindings live as
+        long as the app). A stage that could never act, e.g. reading the body of an operation without
+        one, costs nothing instead of an await and a check per request."""
+        plan = self._plans.get(id(binding))
+        if plan is None:
+            plan = (tuple(stage for stage in self.stages[1:] if stage.serves(binding)),
+                    tuple(stage for stage in self.reply_stages if stage.serves(binding)))
+            self._plans[id(binding)] = plan
+        return plan
+
     async def _run(self, exchange: Exchange) -> None:
+        reply_stages: tuple[Stage, ...] | list[Stage] = self.reply_stages  # an unrouted request meets them all
         try:
-            for stage in self.stages:
+            await self.stages[0](exchange)  # route
+            assert exchange.binding is not None
+            request_stages, reply_stages = self._plan(exchange.binding)
+            for stage in request_stages:
                 await stage(exchange)
                 if exchange.reply is not None:
                     break
@@ -131,7 +148,7 @@ class Pipeline:
             if exchange.namespace is not None:
                 exchange.namespace.active -= 1
         try:
-            for stage in self.reply_stages:
+            for stage in reply_stages:
                 await stage(exchange)
         except Exception as bug:
             logger.exception("unhandled error answering %s %s", exchange.method, exchange.path)

@@ -18,7 +18,7 @@ from simulator.core.clock import monotonic
 from simulator.core.dispatch import Call
 from simulator.core.errors import InvalidRequest, SimulatorError, Unauthorized
 from simulator.core.faulteffects import apply_faults
-from simulator.core.fuzz import mutate_reply
+from simulator.core.fuzz import fuzzable, mutate_reply
 from simulator.core.guard import AdminGuard
 from simulator.core.limits import RequestLimits
 from simulator.core.pipeline.exchange import Exchange
@@ -26,6 +26,7 @@ from simulator.core.pipeline.routing import Router
 from simulator.core.store import Registry
 
 if TYPE_CHECKING:
+    from simulator.core.dispatch import Binding
     from simulator.core.persist import StateStore
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,7 +37,13 @@ class Stage(Protocol):
     @property
     def name(self) -> str: ...
 
+    def serves(self, binding: Binding) -> bool:
+        """Whether the stage can do anything for this operation; the pipeline skips it where it cannot."""
+        ...
+
     async def __call__(self, exchange: Exchange) -> None: ...
+
+
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,9 @@ class Route:
     router: Router
     limits: RequestLimits
     name: str = "route"
+
+    def serves(self, binding: Binding) -> bool:
+        return True
 
     async def __call__(self, exchange: Exchange) -> None:
         self.limits.check_head(exchange.scope)
@@ -64,6 +74,9 @@ class EnterNamespace:
     registry: Registry
     name: str = "namespace"
 
+    def serves(self, binding: Binding) -> bool:
+        return not binding.operation.extensions.get("x-sim-server-wide")
+
     async def __call__(self, exchange: Exchange) -> None:
         assert exchange.binding is not None
         if exchange.binding.operation.extensions.get("x-sim-server-wide"):
@@ -81,6 +94,9 @@ class GuardAdmin:
     guard: AdminGuard
     name: str = "admin guard"
 
+    def serves(self, binding: Binding) -> bool:
+        return binding.guarded
+
     async def __call__(self, exchange: Exchange) -> None:
         assert exchange.binding is not None
         if exchange.binding.guarded:
@@ -94,6 +110,9 @@ class BodySize:
     limits: RequestLimits
     name: str = "body size"
 
+    def serves(self, binding: Binding) -> bool:
+        return True  # a declared length over the limit is refused whatever the operation
+
     async def __call__(self, exchange: Exchange) -> None:
         self.limits.check_declared_length(exchange.headers)
 
@@ -104,6 +123,9 @@ class RateLimit:
     vendor's 429. Off until ``PUT /_sim/rate-limits``: then one check of an empty dict."""
 
     name: str = "rate limit"
+
+    def serves(self, binding: Binding) -> bool:
+        return binding.rate_limited
 
     async def __call__(self, exchange: Exchange) -> None:
         binding, namespace = exchange.binding, exchange.namespace
@@ -118,6 +140,9 @@ class RateLimitHeaders:
     """On the way out, an answer the rate limit let through says what is left."""
 
     name: str = "rate limit headers"
+
+    def serves(self, binding: Binding) -> bool:
+        return binding.rate_limited
 
     async def __call__(self, exchange: Exchange) -> None:
         if exchange.rate_headers and exchange.reply is not None:
@@ -135,6 +160,9 @@ class ReplicaHeader:
     replica: str
     name: str = "replica header"
 
+    def serves(self, binding: Binding) -> bool:
+        return bool(binding.operation.extensions.get("x-sim-server-wide"))
+
     async def __call__(self, exchange: Exchange) -> None:
         binding, reply = exchange.binding, exchange.reply
         if binding is not None and reply is not None and binding.operation.extensions.get("x-sim-server-wide"):
@@ -147,6 +175,9 @@ class Faults:
     disconnect or slow body for the send path. A namespace without a plan costs this one check."""
 
     name: str = "faults"
+
+    def serves(self, binding: Binding) -> bool:
+        return binding.backend is not None  # plans match vendor operations only
 
     async def __call__(self, exchange: Exchange) -> None:
         binding, namespace = exchange.binding, exchange.namespace
@@ -168,6 +199,9 @@ class ReadBody:
     limits: RequestLimits
     name: str = "read body"
 
+    def serves(self, binding: Binding) -> bool:
+        return binding.operation.body is not None
+
     async def __call__(self, exchange: Exchange) -> None:
         assert exchange.binding is not None
         if exchange.binding.operation.body is not None:
@@ -184,6 +218,9 @@ class Validate:
 
     registry: Registry
     name: str = "validate"
+
+    def serves(self, binding: Binding) -> bool:
+        return True
 
     async def __call__(self, exchange: Exchange) -> None:
         binding = exchange.binding
@@ -211,6 +248,9 @@ class Authenticate:
     lenient: bool
     name: str = "authenticate"
 
+    def serves(self, binding: Binding) -> bool:
+        return True
+
     async def __call__(self, exchange: Exchange) -> None:
         binding, call, checked = exchange.binding, exchange.call, exchange.checked
         assert binding is not None and call is not None and checked is not None
@@ -224,6 +264,9 @@ class Authenticate:
 @dataclass(frozen=True)
 class Handle:
     name: str = "handle"
+
+    def serves(self, binding: Binding) -> bool:
+        return True
 
     async def __call__(self, exchange: Exchange) -> None:
         binding, call = exchange.binding, exchange.call
@@ -246,6 +289,9 @@ class Persist:
     registry: Registry
     store: StateStore | None
     name: str = "persist"
+
+    def serves(self, binding: Binding) -> bool:
+        return self.store is not None
 
     async def __call__(self, exchange: Exchange) -> None:
         store, namespace, binding, reply = self.store, exchange.namespace, exchange.binding, exchange.reply
@@ -275,6 +321,9 @@ class Mutate:
     """
 
     name: str = "mutate"
+
+    def serves(self, binding: Binding) -> bool:
+        return fuzzable(binding.operation)
 
     async def __call__(self, exchange: Exchange) -> None:
         namespace, binding, reply = exchange.namespace, exchange.binding, exchange.reply

@@ -9,7 +9,7 @@ from simulator.core.auth import bearer_token, verify_hs256
 from simulator.core.dispatch import Call, Reply
 from simulator.core.downloads import s3_missing, s3_rejection, s3_url
 from simulator.core.errors import Unauthorized
-from simulator.core.render import rendered
+from simulator.core.render import rendered_all
 from simulator.vendors.prevail import handmade, timezones
 from simulator.vendors.prevail.models import (
     AUTO_SCHEDULE,
@@ -80,7 +80,7 @@ def create_session_request(call: Prevail) -> Reply:
 def list_session_requests(call: Prevail) -> Reply:
     page, found = call.backend.request_page(call.principal.slug, _window(call), call.params.get("page"),
                                             call.params.get("items"))
-    return Reply({"pagy": page.as_dict(), "requests": [rendered(r, listed_view) for r in found]})
+    return Reply({"pagy": page.as_dict(), "requests": rendered_all(found, listed_view)})
 
 
 def list_sessions(call: Prevail) -> Reply:

@@ -213,6 +213,13 @@ class PrevailBackend:
         self.sessions[session.remote_session_id] = session
 
     def request_page(self, org: str, window: Window, page: Any, items: Any) -> tuple[PagyPage, list[SessionRequest]]:
+        if window.unbounded:  # the usual call: slice the id list, newest first, without listing the rest
+            ids = self.by_organisation.get(org, [])
+            paged = pagy(len(ids), page, items, overflow=self.options.pagy_overflow)
+            end = len(ids) - paged.offset
+            chosen = ids[max(end - paged.items, 0):max(end, 0)]
+            requests = self.requests
+            return paged, [requests[request_id] for request_id in reversed(chosen)]
         found = self.requests_of(org, window)
         paged = pagy(len(found), page, items, overflow=self.options.pagy_overflow)
         return paged, paged.slice(found)
